@@ -1,0 +1,244 @@
+"""PyTorch-compatible RNN, GRU and LSTM layers in numpy: same state_dict, shapes and results.
+
+    m = GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, bidirectional=False)
+    out, h_n = m(x, h0)            # LSTM: out, (h_n, c_n) = m(x, (h0, c0))
+    g = m.backward(d_out, d_h_n)   # gradients of the last call: g.x, g.state, g.params
+"""
+import dataclasses
+
+import numpy as np
+
+from . import convert
+from .checks import expect_shape, float_array, same_dtype
+from .kernels import GRUKernel, LSTMKernel, RNNKernel
+
+
+@dataclasses.dataclass
+class Gradients:
+    x: np.ndarray
+    state: object  # d h0, or (d h0, d c0) for the LSTM
+    params: dict  # PyTorch parameter name -> gradient
+
+
+class _Recurrent:
+    cell = None  # "rnn", "gru" or "lstm"
+    gate_blocks = None
+    state_names = ("h0",)
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 bidirectional=False, seed=0, dtype=np.float32):
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.directions = ("", "_reverse") if bidirectional else ("",)
+        self._shapes = self._parameter_shapes()
+        rng = np.random.default_rng(seed)
+        bound = 1.0 / np.sqrt(hidden_size)  # PyTorch's default initialisation
+        self._params = {name: rng.uniform(-bound, bound, shape).astype(dtype) for name, shape in self._shapes.items()}
+        self._by_dtype = {}
+        self._last = None
+
+    # -- parameters -----------------------------------------------------------------------
+    def _parameter_shapes(self):
+        G, H = self.gate_blocks * self.hidden_size, self.hidden_size
+        shapes = {}
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else H * len(self.directions)
+            for direction in self.directions:
+                names = convert.torch_names(layer, direction)
+                shapes[names["weight_ih"]] = (G, layer_input)
+                shapes[names["weight_hh"]] = (G, H)
+                if self.bias:
+                    shapes[names["bias_ih"]] = (G,)
+                    shapes[names["bias_hh"]] = (G,)
+        return shapes
+
+    def state_dict(self):
+        return {name: value.copy() for name, value in self._params.items()}
+
+    def load_state_dict(self, state_dict):
+        missing = sorted(set(self._shapes) - set(state_dict))
+        extra = sorted(set(state_dict) - set(self._shapes))
+        if missing or extra:
+            raise ValueError(f"state_dict: missing keys {missing}, unexpected keys {extra}")
+        params = {}
+        for name, shape in self._shapes.items():
+            params[name] = expect_shape(float_array(_as_numpy(state_dict[name]), f"state_dict[{name!r}]"),
+                                        f"state_dict[{name!r}]", shape)
+        same_dtype(params, "state_dict")
+        self._params = {name: value.copy() for name, value in params.items()}
+        self._by_dtype = {}
+
+    def load_keras_weights(self, arrays):
+        """Weights of a single-layer, unidirectional Keras 3 layer, as layer.get_weights() returns them."""
+        if self.num_layers != 1 or self.bidirectional:
+            raise ValueError("load_keras_weights: only a single-layer, unidirectional layer maps to one Keras layer")
+        has_bias = len(arrays) == 3
+        if has_bias != self.bias:
+            raise ValueError(f"arrays: this layer has bias={self.bias}, the Keras weights "
+                             f"{'include' if has_bias else 'lack'} a bias")
+        weights = convert.from_keras(self.cell, arrays, **self._keras_options(arrays))
+        state = convert.to_torch(weights)
+        self.load_state_dict({k: v for k, v in state.items() if k in self._shapes})
+
+    def _keras_options(self, arrays):
+        return {}
+
+    def _layer_params(self, layer, direction, dtype):
+        if dtype not in self._by_dtype:
+            self._by_dtype[dtype] = {k: np.ascontiguousarray(v, dtype=dtype) for k, v in self._params.items()}
+        params = self._by_dtype[dtype]
+        names = convert.torch_names(layer, direction)
+        return {key: params.get(name) for key, name in names.items()}
+
+    # -- forward and backward -------------------------------------------------------------
+    def _check_input(self, x, state):
+        x = float_array(_as_numpy(x), "x")
+        if x.ndim not in (2, 3):
+            raise ValueError(f"x: expected shape (T, B, {self.input_size}) or unbatched (T, {self.input_size}), "
+                             f"got {x.shape}")
+        batched = x.ndim == 3
+        if not batched:
+            x = x[:, None, :]
+        elif self.batch_first:
+            x = x.transpose(1, 0, 2)
+        expect_shape(x, "x" if batched else "x (unbatched)", (None, None, self.input_size))
+        if x.shape[0] == 0:
+            raise ValueError("x: expected at least one time step, got a sequence of length 0")
+        B = x.shape[1]
+        layers = self.num_layers * len(self.directions)
+        if state is None:
+            states = tuple(np.zeros((layers, B, self.hidden_size), dtype=x.dtype) for _ in self.state_names)
+        else:
+            state = (state,) if len(self.state_names) == 1 else state
+            if not isinstance(state, tuple) or len(state) != len(self.state_names):
+                raise ValueError(f"state: expected a tuple {self.state_names}, got {type(state).__name__}")
+            shape = (layers, B, self.hidden_size) if batched else (layers, self.hidden_size)
+            states = tuple(expect_shape(float_array(_as_numpy(s), n), n, shape) for s, n in zip(state, self.state_names))
+            same_dtype({"x": x, **dict(zip(self.state_names, states))}, type(self).__name__)
+            if not batched:
+                states = tuple(s[:, None, :] for s in states)
+        return np.ascontiguousarray(x), states, batched
+
+    def __call__(self, x, state=None):
+        x, states, batched = self._check_input(x, state)
+        H, D = self.hidden_size, len(self.directions)
+        layer_input, caches, finals = x, [], [[] for _ in self.state_names]
+        for layer in range(self.num_layers):
+            outputs = []
+            for d, direction in enumerate(self.directions):
+                index = layer * D + d
+                p = self._layer_params(layer, direction, x.dtype)
+                sequence = layer_input if d == 0 else layer_input[::-1]
+                out, final, cache = self.kernel.forward(sequence, tuple(s[index] for s in states), p)
+                outputs.append(out if d == 0 else out[::-1])
+                caches.append(cache)
+                for store, value in zip(finals, final):
+                    store.append(value)
+            layer_input = np.concatenate(outputs, axis=-1) if D == 2 else outputs[0]
+        finals = tuple(np.stack(f) for f in finals)
+        self._last = (caches, x.shape, batched, x.dtype)
+        return self._present(layer_input, finals, batched)
+
+    def _present(self, out, finals, batched):
+        if not batched:
+            out, finals = out[:, 0], tuple(f[:, 0] for f in finals)
+        elif self.batch_first:
+            out = out.transpose(1, 0, 2)
+        return out, (finals if len(finals) > 1 else finals[0])
+
+    def backward(self, d_out=None, d_state=None):
+        """Gradients of (d_out · out + d_state · final state) w.r.t. input, initial state and parameters."""
+        if self._last is None:
+            raise ValueError("backward: call the layer on an input first")
+        caches, (T, B, _), batched, dtype = self._last
+        H, D, layers = self.hidden_size, len(self.directions), self.num_layers * len(self.directions)
+        out_shape = (T, B, D * H) if batched else (T, D * H)
+        if batched and self.batch_first:
+            out_shape = (B, T, D * H)
+        state_shape = (layers, B, H) if batched else (layers, H)
+        d_out = np.zeros(out_shape, dtype) if d_out is None else expect_shape(
+            float_array(_as_numpy(d_out), "d_out"), "d_out", out_shape).astype(dtype, copy=False)
+        if d_state is None:
+            d_state = tuple(np.zeros(state_shape, dtype) for _ in self.state_names)
+        else:
+            d_state = (d_state,) if len(self.state_names) == 1 else tuple(d_state)
+            d_state = tuple(np.zeros(state_shape, dtype) if s is None else
+                            expect_shape(float_array(_as_numpy(s), f"d_{n}"), f"d_{n}", state_shape).astype(dtype, copy=False)
+                            for s, n in zip(d_state, self.state_names))
+        if not batched:
+            d_out, d_state = d_out[:, None, :], tuple(s[:, None, :] for s in d_state)
+        elif self.batch_first:
+            d_out = d_out.transpose(1, 0, 2)
+        d_init = [np.empty((layers, B, H), dtype) for _ in self.state_names]
+        params = {}
+        d_layer_out = d_out
+        for layer in reversed(range(self.num_layers)):
+            d_input = None
+            for d, direction in enumerate(self.directions):
+                index = layer * D + d
+                d_seq = d_layer_out[..., d * H:(d + 1) * H]
+                if d == 1:
+                    d_seq = d_seq[::-1]
+                dX, d_first, grads = self.kernel.backward(
+                    np.ascontiguousarray(d_seq), tuple(s[index] for s in d_state), caches[index])
+                dX = dX if d == 0 else dX[::-1]
+                d_input = dX if d_input is None else d_input + dX
+                for store, value in zip(d_init, d_first):
+                    store[index] = value
+                names = convert.torch_names(layer, direction)
+                params.update({names[k]: v for k, v in grads.items()})
+            d_layer_out = d_input
+        d_x = d_layer_out
+        if not batched:
+            d_x, d_init = d_x[:, 0], [s[:, 0] for s in d_init]
+        elif self.batch_first:
+            d_x = d_x.transpose(1, 0, 2)
+        state = tuple(d_init) if len(d_init) > 1 else d_init[0]
+        return Gradients(np.ascontiguousarray(d_x), state, {k: params[k] for k in self._shapes})
+
+
+def _as_numpy(value):
+    """np.asarray for anything, including torch tensors that still require grad."""
+    detach = getattr(value, "detach", None)
+    return np.asarray(detach().cpu().numpy() if callable(detach) else value)
+
+
+class RNN(_Recurrent):
+    cell, gate_blocks = "rnn", 1
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, bidirectional=False, seed=0, dtype=np.float32):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        self.kernel = RNNKernel(nonlinearity)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional, seed, dtype)
+
+
+class GRU(_Recurrent):
+    cell, gate_blocks = "gru", 3
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 bidirectional=False, reset="after", seed=0, dtype=np.float32):
+        if reset not in ("after", "before"):
+            raise ValueError(f"reset: expected 'after' or 'before', got {reset!r}")
+        self.reset = reset
+        self.kernel = GRUKernel(reset)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional, seed, dtype)
+
+    def _keras_options(self, arrays):
+        reset_after = len(arrays) < 3 or np.ndim(arrays[2]) == 2
+        if len(arrays) == 3 and reset_after != (self.reset == "after"):
+            wanted = "after" if reset_after else "before"
+            raise ValueError(f"arrays: this Keras GRU has reset_after={reset_after}; load it into "
+                             f"gru_ref.GRU(..., reset={wanted!r}), not reset={self.reset!r}")
+        return {"reset_after": reset_after}
+
+
+class LSTM(_Recurrent):
+    cell, gate_blocks = "lstm", 4
+    state_names = ("h0", "c0")
+    kernel = LSTMKernel()
