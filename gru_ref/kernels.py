@@ -183,60 +183,72 @@ class GRUKernel:
 
 
 class LSTMKernel:
-    """Gate blocks in PyTorch order i, f, g, o; g is the candidate C̃."""
+    """PyTorch stores the gate blocks as i, f, g, o (g is the candidate C̃). Inside, the rows are
+    reordered to o, i, f, g: the three sigmoid gates form one block, and the three blocks whose
+    gradient comes from dC (i, f, g) another, so each is one numpy call per step."""
+
+    def _inner(self, p):
+        H = p["weight_hh"].shape[1]
+        order = np.r_[3 * H:4 * H, 0:3 * H]
+        bias = None if p["bias_ih"] is None else (p["bias_ih"] + p["bias_hh"])[order]
+        return {"weight_ih": p["weight_ih"][order], "weight_hh": p["weight_hh"][order],
+                "bias_ih": bias, "bias_hh": None}, order
 
     def forward(self, X, states, p):
         h0, c0 = states
         T, B, _ = X.shape
         H = h0.shape[-1]
-        Gi = _input_projection(X, p)
+        inner, order = self._inner(p)
+        Gi = _input_projection(X, inner)  # both biases folded in: only their sum matters
         Hs = np.empty((T + 1, B, H), dtype=X.dtype)
         Cs = np.empty((T + 1, B, H), dtype=X.dtype)
         tanh_Cs = np.empty((T, B, H), dtype=X.dtype)
         Hs[0], Cs[0] = h0, c0
-        gates = np.empty((T, B, 4 * H), dtype=X.dtype)
-        W_hh_T, b_hh = p["weight_hh"].T, p["bias_hh"]
+        gates = np.empty((T, B, 4 * H), dtype=X.dtype)  # o, i, f, g after their activations
+        W_hh_T = inner["weight_hh"].T
         for t in range(T):
             a = gates[t]
             np.matmul(Hs[t], W_hh_T, out=a)
             a += Gi[t]
-            if b_hh is not None:
-                a += b_hh
-            _sigmoid_(a[:, :2 * H])
-            np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
-            _sigmoid_(a[:, 3 * H:])
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            _sigmoid_(a[:, :3 * H])
+            np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])
+            o, i, f, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             c = Cs[t + 1]
             np.multiply(f, Cs[t], out=c)
             c += i * g
             np.tanh(c, out=tanh_Cs[t])
             np.multiply(o, tanh_Cs[t], out=Hs[t + 1])
-        return Hs[1:], (Hs[T], Cs[T]), (p, X, Hs, Cs, tanh_Cs, gates)
+        return Hs[1:], (Hs[T], Cs[T]), (p, inner, order, X, Hs, Cs, tanh_Cs, gates)
 
     def backward(self, d_out, d_finals, cache):
-        p, X, Hs, Cs, tanh_Cs, gates = cache
+        p, inner, order, X, Hs, Cs, tanh_Cs, gates = cache
         T, B, H = d_out.shape
-        dA = np.empty((T, B, 4 * H), dtype=X.dtype)
-        W_hh = p["weight_hh"]
+        o, i, f, g = (gates[..., k * H:(k + 1) * H] for k in range(4))
+        # Everything that does not depend on the incoming gradients, for all steps at once:
+        # d a_gate = d gate * gate'(a), and d gate = dc * (g, c_prev, i) or dh * tanh(C).
+        slope = gates * (1.0 - gates)
+        slope[..., 3 * H:] = 1.0 - g * g
+        from_dc = np.concatenate([g, Cs[:-1], i], axis=-1)  # d i, d f, d g = dC * these
+        from_dc *= slope[..., H:]
+        from_dc = from_dc.reshape(T, B, 3, H)
+        from_dh = tanh_Cs * slope[..., :H]  # d o = dH * tanh(C)
+        dc_from_dh = o * (1.0 - tanh_Cs * tanh_Cs)
+        dA = np.empty((T, B, 4 * H), dtype=X.dtype)  # in the inner order o, i, f, g
+        dA_ifg = dA.reshape(T, B, 4, H)[:, :, 1:]
+        W_hh = inner["weight_hh"]
         dh, dc = (d.copy() for d in d_finals)
         for t in reversed(range(T)):
             dh += d_out[t]
-            a = gates[t]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            tc = tanh_Cs[t]
-            d = dA[t]
-            np.multiply(dh, tc, out=d[:, 3 * H:])                     # d o
-            d[:, 3 * H:] *= o * (1.0 - o)
-            dc += dh * o * (1.0 - tc * tc)
-            np.multiply(dc, g, out=d[:, :H])                           # d i
-            d[:, :H] *= i * (1.0 - i)
-            np.multiply(dc, Cs[t], out=d[:, H:2 * H])                  # d f
-            d[:, H:2 * H] *= f * (1.0 - f)
-            np.multiply(dc, i, out=d[:, 2 * H:3 * H])                  # d g
-            d[:, 2 * H:3 * H] *= 1.0 - g * g
-            dc *= f
-            dh = d @ W_hh
+            np.multiply(dh, from_dh[t], out=dA[t, :, :H])
+            dc += dh * dc_from_dh[t]
+            np.multiply(dc[:, None, :], from_dc[t], out=dA_ifg[t])
+            dc *= f[t]
+            dh = dA[t] @ W_hh
         grads = {}
-        _recurrent_gradients(dA, Hs[:-1], p, grads)
-        dX = _input_gradients(X, dA, p, grads)
+        _recurrent_gradients(dA, Hs[:-1], inner, grads)
+        dX = _input_gradients(X, dA, inner, grads)
+        back = np.argsort(order)  # inner order -> PyTorch order
+        grads = {k: v[back] for k, v in grads.items()}
+        if p["bias_ih"] is not None:
+            grads["bias_hh"] = grads["bias_ih"].copy()  # both biases enter as one sum
         return dX, (dh, dc), grads
