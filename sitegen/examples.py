@@ -1,0 +1,314 @@
+"""Worked numeric examples: a gru_ref trace shown as equations with the numbers substituted.
+
+Given values (inputs, initial state, weights) have one decimal; computed values are shown
+rounded to DECIMALS, and a sequence carries its state from step to step as shown, as one
+does by hand. Weights and inputs are searched (seeded) so that every row, recomputed
+by hand from the rounded numbers on the page, gives the rounded result on the page.
+Each row carries what it shows as data (`Row.check`) so tests can recompute it from that.
+"""
+import dataclasses
+import functools
+import math
+
+import numpy as np
+
+import gru_ref
+from gru_ref.convert import WEIGHT_CLASSES
+
+DECIMALS = 3
+SIZES = {"input": 3, "hidden": 2}
+STEP = {"rnn": gru_ref.rnn_step, "gru": gru_ref.gru_step, "lstm": gru_ref.lstm_step}
+SYMBOL = {  # trace field -> TeX in the notes' notation
+    "a": "a_t", "H": "H_t", "a_u": "a_{u,t}", "u": "u_t", "a_r": "a_{r,t}", "r": "r_t",
+    "reset_H": r"r_t \odot (H_{t-1} W_h + b_{Wh})", "a_h": r"a_{h,t}", "H_tilde": r"\tilde{H}_t",
+    "keep": "", "write": "", "a_f": "a_{f,t}", "f": "f_t", "a_i": "a_{i,t}", "i": "i_t",
+    "a_c": "a_{c,t}", "C_tilde": r"\tilde{C}_t", "a_o": "a_{o,t}", "o": "o_t", "C": "C_t", "tanh_C": r"\tanh(C_t)",
+}
+
+
+def shown(values, decimals=DECIMALS):
+    """Numbers as printed on the page: fixed decimals, no negative zero."""
+    texts = []
+    for v in np.ravel(values):
+        text = f"{v:.{decimals}f}"
+        texts.append(text[1:] if text.startswith("-") and float(text) == 0 else text)
+    return texts
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One line of a worked example: `symbol = formula = substituted = result`."""
+    symbol: str
+    formula: str
+    check: dict  # op, operands and result exactly as displayed (strings), for recomputing by hand
+
+
+def _vec(name, values, decimals=DECIMALS):
+    return {"name": name, "values": shown(values, decimals)}
+
+
+def _affine_row(symbol, inputs, matrices, biases, weights, result, plus=()):
+    """symbol = sum_k input_k M_k + biases + plus; inputs and plus are (TeX, displayed values)."""
+    formula = " + ".join([f"{x} {m}" for (x, _), m in zip(inputs, matrices)] + list(biases) + [p for p, _ in plus])
+    terms = [{"vector": vals, "matrix": m, "values": shown(weights[_field(m)], 1)}
+             for (_, vals), m in zip(inputs, matrices)]
+    biases = [{"name": b, "values": shown(weights[_field(b)], 1)} for b in biases]
+    plus = [{"name": p, "values": vals} for p, vals in plus]
+    return Row(symbol, formula, {"op": "affine", "terms": terms, "biases": biases, "plus": plus,
+                                 "result": shown(result)})
+
+
+def _field(tex):
+    """TeX weight name like W_{h} or b_{Wh} -> the gru_ref field name (W_h, b_Wh)."""
+    return tex.replace("{", "").replace("}", "")
+
+
+def _unary_row(symbol, fn, arg_tex, arg_values, result):
+    return Row(symbol, rf"\{fn}\left({arg_tex}\right)" if fn == "tanh" else rf"\sigma\left({arg_tex}\right)",
+               {"op": fn, "args": [arg_values], "result": shown(result)})
+
+
+def _binary_row(symbol, formula, op, args, result):
+    return Row(symbol, formula, {"op": op, "args": args, "result": shown(result)})
+
+
+def step_rows(cell, trace, x, states, weights, options):
+    """The rows of one step, in the order a hand calculation goes."""
+    w = weights.arrays()
+    X = ("x_t", shown(x, 1))
+    Hp = ("H_{t-1}", states["H_prev"])
+    t = trace.as_dict()
+    rows = []
+
+    def gate(letter, fn):
+        a, g = f"a_{letter}", letter if letter in "urfio" else {"h": "H_tilde", "c": "C_tilde"}[letter]
+        rows.append(_affine_row(SYMBOL[a], [X, Hp], [f"U_{letter}", f"W_{letter}"], [f"b_{letter}"], w, t[a]))
+        rows.append(_unary_row(SYMBOL[g], fn, SYMBOL[a], shown(t[a]), t[g]))
+
+    if cell == "rnn":
+        rows.append(_affine_row("a_t", [X, Hp], ["U", "W"], ["b"], w, t["a"]))
+        rows.append(_unary_row("H_t", options.get("nonlinearity", "tanh"), "a_t", shown(t["a"]), t["H"]))
+        return rows
+    if cell == "gru":
+        gate("u", "sigmoid")
+        gate("r", "sigmoid")
+        if options.get("reset", "after") == "after":
+            hidden = states["H_prev_values"] @ w["W_h"] + w["b_Wh"]
+            rows.append(_affine_row("H_{t-1} W_h + b_{Wh}", [Hp], ["W_h"], ["b_{Wh}"], w, hidden))
+            rows.append(_binary_row(r"r_t \odot (H_{t-1} W_h + b_{Wh})", r"r_t \odot (H_{t-1} W_h + b_{Wh})", "mul",
+                                    [shown(t["r"]), shown(hidden)], t["reset_H"]))
+            rows.append(_affine_row(SYMBOL["a_h"], [X], ["U_h"], ["b_h"], w, t["a_h"],
+                                    plus=[(r"r_t \odot (H_{t-1} W_h + b_{Wh})", shown(t["reset_H"]))]))
+        else:
+            rows.append(_binary_row(r"r_t \odot H_{t-1}", r"r_t \odot H_{t-1}", "mul",
+                                    [shown(t["r"]), states["H_prev"]], t["reset_H"]))
+            reset_tex = (r"(r_t \odot H_{t-1})", shown(t["reset_H"]))
+            rows.append(_affine_row(SYMBOL["a_h"], [X, reset_tex], ["U_h", "W_h"], ["b_h", "b_{Wh}"], w, t["a_h"]))
+        rows.append(_unary_row(SYMBOL["H_tilde"], "tanh", SYMBOL["a_h"], shown(t["a_h"]), t["H_tilde"]))
+        rows.append(_binary_row(r"u_t \odot H_{t-1}", r"u_t \odot H_{t-1}", "mul", [shown(t["u"]), states["H_prev"]], t["keep"]))
+        rows.append(_binary_row(r"(1 - u_t) \odot \tilde{H}_t", r"(1 - u_t) \odot \tilde{H}_t", "one_minus_mul",
+                                [shown(t["u"]), shown(t["H_tilde"])], t["write"]))
+        rows.append(_binary_row("H_t", r"u_t \odot H_{t-1} + (1 - u_t) \odot \tilde{H}_t", "add",
+                                [shown(t["keep"]), shown(t["write"])], t["H"]))
+        return rows
+    gate("f", "sigmoid")
+    gate("i", "sigmoid")
+    gate("c", "tanh")
+    gate("o", "sigmoid")
+    rows.append(_binary_row(r"f_t \odot C_{t-1}", r"f_t \odot C_{t-1}", "mul", [shown(t["f"]), states["C_prev"]], t["keep"]))
+    rows.append(_binary_row(r"i_t \odot \tilde{C}_t", r"i_t \odot \tilde{C}_t", "mul", [shown(t["i"]), shown(t["C_tilde"])], t["write"]))
+    rows.append(_binary_row("C_t", r"f_t \odot C_{t-1} + i_t \odot \tilde{C}_t", "add", [shown(t["keep"]), shown(t["write"])], t["C"]))
+    rows.append(_unary_row(r"\tanh(C_t)", "tanh", "C_t", shown(t["C"]), t["tanh_C"]))
+    rows.append(_binary_row("H_t", r"o_t \odot \tanh(C_t)", "mul", [shown(t["o"]), shown(t["tanh_C"])], t["H"]))
+    return rows
+
+
+def by_hand(check):
+    """Recompute a row from its displayed operands only, rounded as displayed. Used by the search."""
+    f = [[float(v) for v in a] for a in check.get("args", [])]
+    op = check["op"]
+    if op == "affine":
+        n = len(check["result"])
+        values = [sum(float(b["values"][j]) for b in check["biases"] + check["plus"]) for j in range(n)]
+        for term in check["terms"]:
+            x, M = [float(v) for v in term["vector"]], [float(v) for v in term["values"]]
+            for j in range(n):
+                values[j] += sum(x[k] * M[k * n + j] for k in range(len(x)))
+    elif op == "sigmoid":
+        values = [1 / (1 + math.exp(-a)) for a in f[0]]
+    elif op == "tanh":
+        values = [math.tanh(a) for a in f[0]]
+    elif op == "relu":
+        values = [max(a, 0.0) for a in f[0]]
+    elif op == "mul":
+        values = [a * b for a, b in zip(*f)]
+    elif op == "one_minus_mul":
+        values = [(1 - a) * b for a, b in zip(*f)]
+    elif op == "add":
+        values = [a + b for a, b in zip(*f)]
+    else:
+        raise ValueError(f"unknown row operation {op!r}")
+    return shown(values, len(check["result"][0].split(".")[1]))
+
+
+def consistent(check):
+    return by_hand(check) == check["result"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Example:
+    cell: str
+    options: dict
+    weights: object
+    xs: np.ndarray
+    initial: tuple  # H0, or (H0, C0)
+    traces: list
+    rows: list  # one list of rows per step
+
+
+def _one_decimal(rng, shape, low=-9, high=9):
+    return rng.integers(low, high + 1, size=shape) / 10.0
+
+
+def _step_rows(cell, trace, x, state, shown_state, weights, options):
+    states = {"H_prev": shown_state[0], "H_prev_values": state[0]}
+    if cell == "lstm":
+        states["C_prev"] = shown_state[1]
+    return step_rows(cell, trace, x, states, weights, options)
+
+
+@functools.lru_cache(maxsize=None)
+def example(cell, steps=1, reset="after", seed=0, max_tries=5000):
+    """A worked example whose every row checks by hand; deterministic for a given seed."""
+    rng = np.random.default_rng(seed)
+    options = {"reset": reset} if cell == "gru" else {}
+    fields = [f.name for f in dataclasses.fields(WEIGHT_CLASSES[cell])]
+    D, H = SIZES["input"], SIZES["hidden"]
+    shapes = {"U": (D, H), "W": (H, H), "b": (H,)}
+    for _ in range(max_tries):
+        weights = WEIGHT_CLASSES[cell](**{f: _one_decimal(rng, shapes[f[0]]) for f in fields})
+        initial = tuple(_one_decimal(rng, (H,), -5, 5) for _ in range(2 if cell == "lstm" else 1))
+        state, shown_state = initial, tuple(shown(s, 1) for s in initial)
+        xs, traces, rows = [], [], []
+        for t in range(steps):
+            for _ in range(300):  # the weights stay; only this step's input is redrawn
+                x = _one_decimal(rng, (D,), -10, 10)
+                trace = STEP[cell](x, *state, weights, **options)
+                step = _step_rows(cell, trace, x, state, shown_state, weights, options)
+                if all(consistent(r.check) for r in step) and (t > 0 or _interesting(trace)):
+                    break
+            else:
+                break
+            xs.append(x), traces.append(trace), rows.append(step)
+            # By hand one carries the state as written down, so the next step starts from it.
+            shown_state = tuple(shown(s) for s in ((trace.H, trace.C) if cell == "lstm" else (trace.H,)))
+            state = tuple(np.array(s, dtype=float) for s in shown_state)
+        if len(traces) == steps:
+            return Example(cell, options, weights, np.array(xs), initial, traces, rows)
+    raise RuntimeError(f"no {cell} example with {steps} steps checks by hand within {max_tries} tries (seed {seed})")
+
+
+def _interesting(trace):
+    """Gates away from the dull middle, so the example shows them deciding something."""
+    gates = [v for k, v in trace.as_dict().items() if k in ("u", "r", "f", "i", "o")]
+    return all(np.ptp(g) > 0.15 for g in gates)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+def _tex_vector(values):
+    return r"\begin{bmatrix}" + " & ".join(values) + r"\end{bmatrix}"
+
+
+def _tex_matrix(values, columns):
+    rows = [values[k:k + columns] for k in range(0, len(values), columns)]
+    return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(r) for r in rows) + r"\end{bmatrix}"
+
+
+def substituted(check):
+    """The row's right-hand side with the displayed numbers put in (TeX)."""
+    op, args = check["op"], [_tex_vector(a) for a in check.get("args", [])]
+    if op == "affine":
+        parts = [f"{_tex_vector(t['vector'])} {t['matrix']}" for t in check["terms"]]
+        parts += [b["name"] for b in check["biases"]] + [_tex_vector(p["values"]) for p in check["plus"]]
+        return " + ".join(parts)
+    return {
+        "sigmoid": lambda: rf"\sigma\left({args[0]}\right)",
+        "tanh": lambda: rf"\tanh\left({args[0]}\right)",
+        "relu": lambda: rf"\operatorname{{relu}}\left({args[0]}\right)",
+        "mul": lambda: rf"{args[0]} \odot {args[1]}",
+        "one_minus_mul": lambda: rf"\left(1 - {args[0]}\right) \odot {args[1]}",
+        "add": lambda: f"{args[0]} + {args[1]}",
+    }[op]()
+
+
+def _math(tex):
+    from .mathml import latex_to_mathml  # imported late: a rebuild in `mkdocs serve` reloads it
+    return latex_to_mathml(tex)
+
+
+def _escape_attribute(text):
+    return text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
+
+
+def render_rows(rows, caption):
+    import json
+    lines = [f'<table class="gr-example"><caption>{caption}</caption>',
+             "<thead><tr><th>Quantity</th><th>Definition</th><th>With the numbers</th><th>Value</th></tr></thead><tbody>"]
+    for row in rows:
+        check = _escape_attribute(json.dumps(row.check, sort_keys=True))
+        cells = (row.symbol, row.formula, substituted(row.check), _tex_vector(row.check["result"]))
+        lines.append(f"<tr data-check='{check}'>" + "".join(f"<td>{_math(c)}</td>" for c in cells) + "</tr>")
+    lines.append("</tbody></table>")
+    return "\n".join(lines)
+
+
+def _weights_tex(weights):
+    """Every given matrix and bias, one gate per line."""
+    arrays, groups = weights.arrays(), {}
+    for name, value in arrays.items():
+        groups.setdefault(name.split("_")[1] if "_" in name else "", []).append((name, value))
+    lines = []
+    for group in groups.values():
+        parts = []
+        for name, value in group:
+            tex_name = name.replace("_", "_{", 1) + "}" if "_" in name else name
+            value = np.atleast_2d(value)
+            parts.append(f"{tex_name} = {_tex_matrix(shown(value, 1), value.shape[1])}")
+        lines.append(r",\quad ".join(parts))
+    return lines
+
+
+def render_given(ex):
+    state_names = ("H_0", "C_0") if ex.cell == "lstm" else ("H_0",)
+    inputs = [f"x_{t + 1} = {_tex_vector(shown(x, 1))}" for t, x in enumerate(ex.xs)]
+    states = [f"{n} = {_tex_vector(shown(s, 1))}" for n, s in zip(state_names, ex.initial)]
+    items = [r",\quad ".join(inputs + states)] + _weights_tex(ex.weights)
+    return '<div class="gr-given">' + "".join(f"<p>{_math(tex)}</p>" for tex in items) + "</div>"
+
+
+def render_summary(ex):
+    """How the state and the gates evolve over the sequence, one row per step."""
+    fields = {"rnn": ("H",), "gru": ("u", "r", "H"), "lstm": ("f", "i", "o", "C", "H")}[ex.cell]
+    head = "".join(f"<th>{_math(SYMBOL[f])}</th>" for f in fields)
+    body = []
+    for t, (x, trace) in enumerate(zip(ex.xs, ex.traces), start=1):
+        values = trace.as_dict()
+        cells = [_math(str(t)), _math(_tex_vector(shown(x, 1)))]
+        cells += [_math(_tex_vector(shown(values[f]))) for f in fields]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (f'<table class="gr-summary"><thead><tr><th>{_math("t")}</th><th>{_math("x_t")}</th>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def render_example(cell, steps=1, reset="after"):
+    ex = example(cell, steps, reset)
+    parts = [render_given(ex)]
+    if steps > 1:
+        parts.append(render_summary(ex))
+    for t, rows in enumerate(ex.rows, start=1):
+        table = render_rows(rows, f"Step {t}" if steps > 1 else f"One {cell.upper()} step")
+        if steps > 1:
+            table = f'<details class="gr-step"{" open" if t == 1 else ""}><summary>Step {t}: every intermediate</summary>{table}</details>'
+        parts.append(table)
+    return '<div class="gr-worked">' + "\n".join(parts) + "</div>"

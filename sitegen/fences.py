@@ -1,0 +1,105 @@
+"""The Markdown entry points: pymdownx.superfences custom fences whose body is YAML options.
+
+    ```gru-example
+    cell: gru
+    steps: 4
+    ```
+
+Each fence checks its options, then calls the generator. Generators are imported when a
+fence runs, not here, so a rebuild in `mkdocs serve` uses freshly reloaded modules.
+"""
+import importlib
+import inspect
+
+import yaml
+from pymdownx.superfences import SuperFencesException
+
+CELLS = ("rnn", "gru", "lstm")
+OPTIONS = {  # fence -> option -> (allowed values, default)
+    "gru-diagram": {"cell": (CELLS, None), "reset": (("after", "before"), "after"), "values": ((True, False), False)},
+    "gru-example": {"cell": (CELLS, None), "steps": ((1, 4), 1), "reset": (("after", "before"), "after")},
+    "gru-plot": {"cell": (("gru", "lstm"), None)},
+    "gru-table": {"table": (("cost", "gate-order"), None), "cell": (CELLS, "gru")},
+    "gru-source": {"function": (("rnn_step", "gru_step", "lstm_step", "run_sequence"), None)},
+}
+
+
+def parse_options(fence, source):
+    """The fence body as checked options; a SuperFencesException says what is wrong (superfences
+    would otherwise swallow the error and show the fence as plain text)."""
+    try:
+        given = yaml.safe_load(source) or {}
+    except yaml.YAMLError as error:
+        raise SuperFencesException(f"```{fence}: the body is not valid YAML options: {error}") from None
+    if not isinstance(given, dict):
+        raise SuperFencesException(f"```{fence}: expected 'option: value' lines, got {source.strip()!r}")
+    spec = OPTIONS[fence]
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        raise SuperFencesException(f"```{fence}: unknown option(s) {unknown}; expected some of {sorted(spec)}")
+    options = {}
+    for name, (allowed, default) in spec.items():
+        value = given.get(name, default)
+        if value not in allowed or (name in given and type(value) is not type(allowed[0])):
+            raise SuperFencesException(f"```{fence}: option {name!r} must be one of {list(allowed)}, got {value!r}")
+        options[name] = value
+    return options
+
+
+def _generate(fence, module, function, source, **extra):
+    options = parse_options(fence, source)
+    generator = getattr(importlib.import_module(f"sitegen.{module}"), function)
+    try:
+        return generator(**options, **extra)
+    except SuperFencesException:
+        raise
+    except Exception as error:
+        raise SuperFencesException(f"```{fence} {options}: {type(error).__name__}: {error}") from error
+
+
+def gru_diagram(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-diagram", "fences", "diagram_html", source)
+
+
+def gru_example(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-example", "examples", "render_example", source)
+
+
+def gru_plot(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-plot", "plots", "gate_heatmaps_html", source)
+
+
+def gru_table(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-table", "tables", "table_html", source)
+
+
+def gru_source(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-source", "fences", "source_html", source)
+
+
+def source_html(function):
+    """A gru_ref function's real source, highlighted, with the file and lines it comes from."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    cells = importlib.import_module("gru_ref.cells")
+    lines, first = inspect.getsourcelines(getattr(cells, function))
+    code = highlight("".join(lines), PythonLexer(), HtmlFormatter(nowrap=True))
+    title = f"gru_ref/cells.py, lines {first}–{first + len(lines) - 1}"
+    return (f'<div class="highlight gr-source"><span class="filename">{title}</span>'
+            f"<pre><span></span><code>{code}</code></pre></div>")
+
+
+def diagram_html(cell, reset="after", values=False):
+    """A cell diagram; with values=True its wires carry the one-step worked example's numbers."""
+    diagrams = importlib.import_module("sitegen.diagrams")
+    examples = importlib.import_module("sitegen.examples")
+    numbers, prefix = None, f"{cell}-{reset}" if cell == "gru" else cell
+    if values:
+        ex = examples.example(cell, 1, reset)
+        state_names = ("H_prev", "C_prev") if cell == "lstm" else ("H_prev",)
+        numbers = {"x": ex.xs[0], **dict(zip(state_names, ex.initial)), **ex.traces[0].as_dict()}
+        prefix += "-example"
+    svg = diagrams.cell_svg(cell, reset=reset, values=numbers, id_prefix=prefix)
+    return f'<figure class="gr-figure gr-diagram" id="{prefix}-figure">{svg}</figure>'

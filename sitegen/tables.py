@@ -1,0 +1,100 @@
+"""Tables computed from gru_ref: cost per step, and where each gate sits in packed weights."""
+import html
+import re
+
+import numpy as np
+
+from gru_ref import convert, counts
+from gru_ref.cells import GRUWeights, LSTMWeights, RNNWeights
+
+CELLS = ("rnn", "gru", "lstm")
+NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+STATES = {"rnn": "$H_t$", "gru": "$H_t$", "lstm": "$H_t$ and $C_t$"}
+
+
+def _inline(text):
+    """Cell text to HTML: $TeX$ becomes MathML, `name` becomes code."""
+    from .mathml import latex_to_mathml  # imported late: a rebuild in `mkdocs serve` reloads it
+    parts = re.split(r"(\$[^$]+\$|`[^`]+`)", str(text))
+    return "".join(latex_to_mathml(p[1:-1]) if p.startswith("$") else f"<code>{html.escape(p[1:-1])}</code>"
+                   if p.startswith("`") else html.escape(p) for p in parts)
+
+
+def html_table(header, rows, caption=""):
+    numeric = [all(str(row[i]).replace(",", "").isdigit() for row in rows) for i in range(len(header))]
+    align = ['' if not n else ' class="gr-num"' for n in numeric]
+    head = "".join(f"<th{a}>{_inline(h)}</th>" for h, a in zip(header, align))
+    body = "".join("<tr>" + "".join(f"<td{a}>{_inline(c)}</td>" for c, a in zip(row, align)) + "</tr>" for row in rows)
+    caption = f"<caption>{_inline(caption)}</caption>" if caption else ""
+    return f'<table class="gr-table">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def cost_table(input_size=128, hidden_size=128):
+    """Gates, state vectors, parameters and work per step, for the same input and hidden sizes."""
+    header = ["Cell", "Gates", "State", "Parameters (notes)", "Parameters (PyTorch)", "Parameters (Keras)",
+              "Matmul multiply-adds", "Pointwise ops", "σ", "tanh"]
+    rows = []
+    for cell in CELLS:
+        cost = counts.step_cost(cell, input_size, hidden_size)
+        params = [counts.parameter_count(cell, input_size, hidden_size, convention=c) for c in ("notes", "torch", "keras")]
+        gates = cost["sigmoids"] // hidden_size  # every gate is one sigmoid per hidden unit
+        rows.append([NAMES[cell], gates, STATES[cell],
+                     *(f"{p:,}" for p in params), f"{cost['matmul_macs']:,}", f"{cost['pointwise']:,}",
+                     f"{cost['sigmoids']:,}", f"{cost['tanhs']:,}"])
+    gru, lstm = (counts.step_cost(c, input_size, hidden_size)["matmul_macs"] for c in ("gru", "lstm"))
+    caption = (f"Per time step and sequence, input size $D = {input_size}$, hidden size $H = {hidden_size}$. "
+               f"The GRU does {gru / lstm:.0%} of the LSTM's multiply-adds.")
+    return html_table(header, rows, caption)
+
+
+class Label(str):
+    """A weight's name that adds like a number, so sums made by the converters stay readable."""
+
+    def __add__(self, other):
+        return self if isinstance(other, (int, float)) and other == 0 else Label(f"{self} + {other}")
+
+    def __radd__(self, other):
+        return self if isinstance(other, (int, float)) and other == 0 else Label(f"{other} + {self}")
+
+
+def _labelled(cls):
+    """Weights whose entries are their own names, so the converters show where each one goes."""
+    def label(name):
+        return np.array([Label(name)] if name[0] == "b" else [[Label(name)]], dtype=object)
+    return cls(**{name: label(name) for name in cls.__dataclass_fields__})
+
+
+def _tex(value, transposed=False):
+    if not isinstance(value, Label):
+        return "0"
+    terms = []
+    for term in value.split(" + "):
+        kind, _, gate = term.partition("_")
+        terms.append((f"{kind}_{{{gate}}}" if gate else kind) + (r"^\top" if transposed else ""))
+    return "$" + " + ".join(terms) + "$"
+
+
+def _blocks(array, transposed=False):
+    return "; ".join(_tex(v, transposed) for v in np.ravel(array))
+
+
+def gate_order_table(cell):
+    """PyTorch's and Keras's packed arrays, block by block, as gru_ref.convert fills them."""
+    weights = _labelled({"rnn": RNNWeights, "gru": GRUWeights, "lstm": LSTMWeights}[cell])
+    torch = convert.to_torch(weights)
+    rows = [[f"PyTorch `{name}`", _blocks(value, transposed=value.ndim == 2), "rows" if value.ndim == 2 else "entries"]
+            for name, value in convert.to_torch(weights).items()]
+    kernel, recurrent, bias = convert.to_keras(weights)
+    rows += [["Keras `kernel`", _blocks(kernel), "columns"], ["Keras `recurrent_kernel`", _blocks(recurrent), "columns"]]
+    if bias.ndim == 2:  # GRU with reset_after=True: an input row and a recurrent row
+        rows += [["Keras `bias[0]` (input)", _blocks(bias[0]), "entries"],
+                 ["Keras `bias[1]` (recurrent)", _blocks(bias[1]), "entries"]]
+        rows.append(["Keras `bias` with `reset_after=False`", _blocks(convert.to_keras(weights, reset_after=False)[2]), "entries"])
+    else:
+        rows.append(["Keras `bias`", _blocks(bias), "entries"])
+    caption = f"Where gru_ref.convert puts each of the {NAMES[cell]}'s per-gate weights"
+    return html_table(["Array", "Blocks, in order", "Blocks stacked as"], rows, caption)
+
+
+def table_html(table, cell="gru"):
+    return cost_table() if table == "cost" else gate_order_table(cell)
