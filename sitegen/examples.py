@@ -216,13 +216,14 @@ def _interesting(trace):
 
 # -- rendering ----------------------------------------------------------------------------------
 
-def _tex_vector(values):
-    return r"\begin{bmatrix}" + " & ".join(values) + r"\end{bmatrix}"
-
-
 def _tex_matrix(values, columns):
+    # \left[ ... \right] rather than bmatrix: latex2mathml makes only these brackets stretch
     rows = [values[k:k + columns] for k in range(0, len(values), columns)]
-    return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(r) for r in rows) + r"\end{bmatrix}"
+    return r"\left[\begin{matrix}" + r" \\ ".join(" & ".join(r) for r in rows) + r"\end{matrix}\right]"
+
+
+def _tex_vector(values):
+    return _tex_matrix(values, len(values))
 
 
 def substituted(check):
@@ -253,13 +254,14 @@ def _escape_attribute(text):
 
 def render_rows(rows, caption):
     import json
-    lines = [f'<table class="gr-example"><caption>{caption}</caption>',
+    lines = [f'<div class="gr-scroll"><table class="gr-example"><caption>{caption}</caption>',
              "<thead><tr><th>Quantity</th><th>Definition</th><th>With the numbers</th><th>Value</th></tr></thead><tbody>"]
     for row in rows:
         check = _escape_attribute(json.dumps(row.check, sort_keys=True))
-        cells = (row.symbol, row.formula, substituted(row.check), _tex_vector(row.check["result"]))
-        lines.append(f"<tr data-check='{check}'>" + "".join(f"<td>{_math(c)}</td>" for c in cells) + "</tr>")
-    lines.append("</tbody></table>")
+        definition = "" if row.formula == row.symbol else _math(row.formula)  # a product names itself
+        cells = (_math(row.symbol), definition, _math(substituted(row.check)), _math(_tex_vector(row.check["result"])))
+        lines.append(f"<tr data-check='{check}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    lines.append("</tbody></table></div>")
     return "\n".join(lines)
 
 
@@ -283,7 +285,7 @@ def render_given(ex):
     state_names = ("H_0", "C_0") if ex.cell == "lstm" else ("H_0",)
     inputs = [f"x_{t + 1} = {_tex_vector(shown(x, 1))}" for t, x in enumerate(ex.xs)]
     states = [f"{n} = {_tex_vector(shown(s, 1))}" for n, s in zip(state_names, ex.initial)]
-    items = [r",\quad ".join(inputs + states)] + _weights_tex(ex.weights)
+    items = [r",\quad ".join(inputs), r",\quad ".join(states)] + _weights_tex(ex.weights)
     return '<div class="gr-given">' + "".join(f"<p>{_math(tex)}</p>" for tex in items) + "</div>"
 
 
@@ -297,8 +299,8 @@ def render_summary(ex):
         cells = [_math(str(t)), _math(_tex_vector(shown(x, 1)))]
         cells += [_math(_tex_vector(shown(values[f]))) for f in fields]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (f'<table class="gr-summary"><thead><tr><th>{_math("t")}</th><th>{_math("x_t")}</th>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
+    return (f'<div class="gr-scroll"><table class="gr-summary"><caption>The sequence at a glance</caption><thead><tr><th>{_math("t")}</th><th>{_math("x_t")}</th>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def render_example(cell, steps=1, reset="after"):

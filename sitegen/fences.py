@@ -10,16 +10,23 @@ fence runs, not here, so a rebuild in `mkdocs serve` uses freshly reloaded modul
 """
 import importlib
 import inspect
+import os
 
 import yaml
 from pymdownx.superfences import SuperFencesException
+
+# Material 9.8 prints an end-of-life notice for MkDocs when its theme loads, unless this documented
+# switch is set. mkdocs.yml names this module, so it is imported while the config is read, before
+# the theme: the one place that silences it for `mkdocs build` and `mkdocs serve` alike.
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 CELLS = ("rnn", "gru", "lstm")
 OPTIONS = {  # fence -> option -> (allowed values, default)
     "gru-diagram": {"cell": (CELLS, None), "reset": (("after", "before"), "after"), "values": ((True, False), False)},
     "gru-example": {"cell": (CELLS, None), "steps": ((1, 4), 1), "reset": (("after", "before"), "after")},
-    "gru-plot": {"cell": (("gru", "lstm"), None)},
-    "gru-table": {"table": (("cost", "gate-order"), None), "cell": (CELLS, "gru")},
+    "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (("gru", "lstm"), "gru"),
+                 "cells": ([list(CELLS[:k]) for k in (1, 2, 3)] + [["gru", "lstm"]], list(CELLS))},
+    "gru-table": {"table": (("cost", "gate-order", "conventions"), None), "cell": (CELLS, "gru")},
     "gru-source": {"function": (("rnn_step", "gru_step", "lstm_step", "run_sequence"), None)},
 }
 
@@ -40,7 +47,7 @@ def parse_options(fence, source):
     options = {}
     for name, (allowed, default) in spec.items():
         value = given.get(name, default)
-        if value not in allowed or (name in given and type(value) is not type(allowed[0])):
+        if value not in allowed or type(value) is not type(allowed[0]):
             raise SuperFencesException(f"```{fence}: option {name!r} must be one of {list(allowed)}, got {value!r}")
         options[name] = value
     return options
@@ -66,7 +73,7 @@ def gru_example(source, language, css_class, options, md, **kwargs):
 
 
 def gru_plot(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-plot", "plots", "gate_heatmaps_html", source)
+    return _generate("gru-plot", "plots", "plot_html", source)
 
 
 def gru_table(source, language, css_class, options, md, **kwargs):

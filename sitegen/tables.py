@@ -26,7 +26,7 @@ def html_table(header, rows, caption=""):
     head = "".join(f"<th{a}>{_inline(h)}</th>" for h, a in zip(header, align))
     body = "".join("<tr>" + "".join(f"<td{a}>{_inline(c)}</td>" for c, a in zip(row, align)) + "</tr>" for row in rows)
     caption = f"<caption>{_inline(caption)}</caption>" if caption else ""
-    return f'<table class="gr-table">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<div class="gr-scroll"><table class="gr-table">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def cost_table(input_size=128, hidden_size=128):
@@ -96,5 +96,57 @@ def gate_order_table(cell):
     return html_table(["Array", "Blocks, in order", "Blocks stacked as"], rows, caption)
 
 
+# How each source writes the GRU. Library rows are completed from gru_ref (gate order, biases,
+# reset placement), which the oracle tests check against PyTorch and Keras themselves.
+GRU_SOURCES = [
+    {"source": "These notes", "vectors": "row", "weights": "$x_t U_u$, $H_{t-1} W_u$", "update": "$u_t$",
+     "candidate": r"$\tilde{H}_t$", "reset": "both (default: after)",
+     "new_state": r"$u_t \odot H_{t-1} + (1 - u_t) \odot \tilde{H}_t$", "biases": "1 per gate, + $b_{Wh}$"},
+    {"source": "Dive into Deep Learning", "vectors": "row", "weights": "$X_t W_{xz}$, $H_{t-1} W_{hz}$",
+     "update": "$Z_t$", "candidate": r"$\tilde{H}_t$", "reset": "before",
+     "new_state": r"$Z_t \odot H_{t-1} + (1 - Z_t) \odot \tilde{H}_t$", "biases": "1 per gate"},
+    {"source": "PyTorch `nn.GRU`", "library": ("torch", "after"), "vectors": "column",
+     "weights": "$W_{iz} x$, $W_{hz} h$", "update": "$z_t$", "candidate": "$n_t$",
+     "new_state": r"$(1 - z_t) \odot n_t + z_t \odot h_{t-1}$"},
+    {"source": "Keras `GRU` (`reset_after=True`)", "library": ("keras", "after"), "vectors": "row",
+     "weights": "$x K_z$, $h R_z$", "update": "$z$", "candidate": r"$\tilde{h}$",
+     "new_state": r"$z \odot h + (1 - z) \odot \tilde{h}$"},
+    {"source": "Keras `GRU` (`reset_after=False`)", "library": ("keras", "before"), "vectors": "row",
+     "weights": "$x K_z$, $h R_z$", "update": "$z$", "candidate": r"$\tilde{h}$",
+     "new_state": r"$z \odot h + (1 - z) \odot \tilde{h}$"},
+    {"source": "Cho et al. (2014)", "vectors": "column", "weights": "$W_z x$, $U_z h_{t-1}$", "update": "$z$",
+     "candidate": r"$\tilde{h}$", "reset": "before",
+     "new_state": r"$z \odot h_{t-1} + (1 - z) \odot \tilde{h}$", "biases": "not written"},
+    {"source": "Chung et al. (2014)", "vectors": "column", "weights": "$W_z x_t$, $U_z h_{t-1}$", "update": "$z_t$",
+     "candidate": r"$\tilde{h}_t$", "reset": "before",
+     "new_state": r"$(1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t$", "biases": "not written"},
+    {"source": "Olah, Understanding LSTM Networks", "vectors": "column",
+     "weights": "$W_z \\cdot [h_{t-1}, x_t]$", "update": "$z_t$", "candidate": r"$\tilde{h}_t$", "reset": "before",
+     "new_state": r"$(1 - z_t) \odot h_{t-1} + z_t \odot \tilde{h}_t$", "biases": "not written"},
+]
+
+
+def _library_columns(library, reset):
+    orders = {"torch": convert.TORCH_GATE_ORDER, "keras": convert.KERAS_GATE_ORDER}[library]
+    letters = {"u": "z", "r": "r", "h": "n" if library == "torch" else "h"}
+    params = counts.parameter_count("gru", 1, 1, convention=library, reset_after=reset == "after")
+    weights = counts.parameter_count("gru", 1, 1, convention=library, bias=False)
+    return {"reset": reset, "biases": f"{(params - weights) // 3} per gate",
+            "order": ", ".join(letters[g] for g in orders["gru"])}
+
+
+def conventions_table():
+    header = ["Source", "Vectors", "Input, recurrent term", "Update gate", "Candidate", "Reset acts",
+              "New state", "Biases", "Packed order"]
+    rows = []
+    for source in GRU_SOURCES:
+        row = dict(source, **(_library_columns(*source["library"]) if "library" in source else {}))
+        rows.append([row["source"], row["vectors"], row["weights"], row["update"], row["candidate"],
+                     row["reset"], row["new_state"], row["biases"], row.get("order", "")])
+    caption = ("The GRU in each source. A state update of the form $(1 - z) \\odot h_{t-1} + z \\odot \\tilde{h}$ is "
+               "the same model with $z$ renamed $1 - z$.")
+    return html_table(header, rows, caption)
+
+
 def table_html(table, cell="gru"):
-    return cost_table() if table == "cost" else gate_order_table(cell)
+    return {"cost": cost_table, "conventions": conventions_table}.get(table, lambda: gate_order_table(cell))()

@@ -1,0 +1,1 @@
+"""Build-time generation for the site: plain Python, callable without MkDocs."""

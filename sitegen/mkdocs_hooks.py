@@ -1,0 +1,33 @@
+"""MkDocs hooks: let `mkdocs serve` follow edits to the Python that generates the pages.
+
+MkDocs only knows about docs/ and mkdocs.yml. The pages' numbers, tables and figures come from
+gru_ref and sitegen (and later quizzes/), so without this hook editing them would neither trigger
+a rebuild nor, if one happened, take effect: Python keeps imported modules for the whole life
+of the `mkdocs serve` process.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WATCHED = ("gru_ref", "sitegen", "quizzes")
+RELOADED_PACKAGES = ("gru_ref", "sitegen")
+# Kept: this module (MkDocs holds its functions) and sitegen.fences (mkdocs.yml holds its formatter
+# functions; they import the modules doing the work when called, so they reach the fresh code).
+KEPT = {__name__, "sitegen.mkdocs_hooks", "sitegen.fences"}
+
+
+def on_serve(server, config, builder):
+    for name in WATCHED:
+        if (ROOT / name).is_dir():  # quizzes/ may not exist yet
+            server.watch(str(ROOT / name))
+    return server
+
+
+def on_pre_build(config):
+    # Forgetting a module makes the next import run its current source. Dropping rather than
+    # importlib.reload-ing also clears modules whose file was deleted or renamed.
+    stale = [name for name in sys.modules
+             if name.split(".")[0] in RELOADED_PACKAGES and name not in KEPT]
+    for name in stale:
+        del sys.modules[name]
