@@ -13,9 +13,8 @@ import numpy as np
 
 from gru_ref import activations, cells
 
-STEPS = {"rnn": (cells.rnn_step, cells.RNNWeights),
-         "gru": (cells.gru_step, cells.GRUWeights),
-         "lstm": (cells.lstm_step, cells.LSTMWeights)}
+# looked up in gru_ref.cells at each call, so the graph always follows the current code
+STEPS = {"rnn": ("rnn_step", "RNNWeights"), "gru": ("gru_step", "GRUWeights"), "lstm": ("lstm_step", "LSTMWeights")}
 UFUNC_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.matmul: "@"}
 ACTIVATIONS = {"sigmoid": activations.sigmoid, "tanh": activations.tanh, "relu": activations.relu}
 KINDS = {"+": "add", "-": "sub", "*": "mul", "@": "matmul"}
@@ -144,8 +143,8 @@ def trace_graph(cell, input_size=2, hidden_size=3, **options):
     for arg, size in (("input_size", input_size), ("hidden_size", hidden_size)):
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError(f"{arg}: expected a positive int, got {size!r}")
-    step, weights_class = STEPS[cell]
-    raw = step.__wrapped__
+    step, weights_class = (getattr(cells, name) for name in STEPS[cell])
+    raw = step.__wrapped__  # the step without its input checks, which would refuse symbols
     *inputs, _weights = [p.name for p in inspect.signature(raw).parameters.values() if p.default is p.empty]
     D, H = input_size, hidden_size
     tape = []

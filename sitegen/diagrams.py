@@ -6,10 +6,15 @@ each node sits and what it is called (LAYOUTS) and routes the wires between thos
 A gate box holds a pre-activation together with its activation (a_u and u); every other traced
 value is its own node.
 
-Stable hooks for styling and later interaction (prefix = id_prefix):
-  nodes   <g id="{prefix}-node-{name}" class="gr-node gr-gate|gr-op|gr-input ..." data-node=...>
-  wires   <g id="{prefix}-wire-{src}-{dst}" class="gr-wire [gr-carry]" data-src data-dst data-via>
-  outputs <g id="{prefix}-out-{name}" class="gr-output" data-node=...>
+Stable hooks for styling and later interaction (prefix = id_prefix, names as in the trace):
+  <svg class="gr-diagram gr-{cell}">, ids {prefix}-title, {prefix}-desc, markers {prefix}-arrow(-carry)
+  nodes    <g id="{prefix}-node-{name}" class="gr-node gr-gate|gr-op|gr-input gr-{kind}" data-node
+           data-members>; a gate's box <rect> carries the pre-activation's id ({prefix}-node-a_u)
+  wires    <g id="{prefix}-wire-{src}-{dst}" class="gr-wire [gr-carry]" data-src data-dst [data-via]
+           [data-value]>: a <path>, its weights (text.gr-weight), constants on the way (g.gr-wire-op)
+  outputs  <g id="{prefix}-out-{name}" class="gr-output [gr-carry]" data-node>: the next state leaving
+  text     .gr-label (notation, .gr-sub subscripts), .gr-glyph (σ, tanh), .gr-value (numbers)
+  also     .gr-frame (the cell), .gr-junction (where a source's wires part), .gr-dot / .gr-plus (⊙, +)
 Colours live in docs/stylesheets/diagrams.css (light and dark).
 """
 import dataclasses
@@ -19,6 +24,7 @@ from html import escape
 
 import numpy as np
 
+from gru_ref.cells import RESET_PLACEMENTS
 from sitegen import dataflow
 
 SHAPES = {"port": (0, 0), "box": (24, 15), "pill": (21, 12), "circle": (11, 11)}  # half width, half height
@@ -54,13 +60,13 @@ GATE_VALUE = (52, -40)  # and their numbers right of it
 
 LAYOUTS = {
     "rnn": Layout(
-        size=(420, 250), frame=(64, 40, 356, 190),
+        size=(420, 200), frame=(64, 24, 356, 130),
         places={
-            "x": Place((210, 238), "x_t", label_at=(10, 8, "start"), value_at=(-8, -32)),
-            "H_prev": Place((8, 110), "H_{t-1}", label_at=(2, -8, "start"), value_at=(52, 20)),
-            "H": Place((210, 110), "H_t", "new hidden state", enter="lb", value_at=(0, 20)),
+            "x": Place((210, 190), "x_t", label_at=(10, 6, "start"), value_at=(-8, -32)),
+            "H_prev": Place((8, 77), "H_{t-1}", label_at=(2, -8, "start"), value_at=(52, 20)),
+            "H": Place((210, 77), "H_t", "new hidden state", enter="lb", value_at=(0, 20)),
         },
-        exits={"H": (410, 110)}),
+        exits={"H": (410, 77)}),
     "gru": Layout(
         size=(660, 380), frame=(64, 24, 618, 330),
         places={
@@ -74,14 +80,14 @@ LAYOUTS = {
             "reset_H": Place((390, 160), value_at=(58, -3)),
             "H_tilde": Place((390, 240), "H̃_t", "candidate state", (40, -8, "start"), (80, 20), enter="bt"),
             "keep": Place((460, 64), value_at=(52, 22)),
-            "write": Place((560, 160), value_at=(58, -3)),
+            "write": Place((560, 160), value_at=(-12, 26)),
             "H": Place((560, 64), "H_t", "new hidden state", value_at=(0, 20)),
         },
         exits={"H": (650, 64)}),
     "lstm": Layout(
-        size=(710, 380), frame=(64, 24, 670, 330),
+        size=(710, 390), frame=(64, 24, 670, 330),
         places={
-            "x": Place((90, 364), "x_t", label_at=(10, 8, "start"), value_at=(-8, -24),
+            "x": Place((90, 364), "x_t", label_at=(10, 8, "start"), value_at=(-8, -16),
                        trunk=(((90, 364), (90, 306), (490, 306)),)),
             "H_prev": Place((8, 290), "H_{t-1}", label_at=(2, -8, "start"), value_at=(52, 20),
                             trunk=(((8, 290), (490, 290)),)),
@@ -89,7 +95,7 @@ LAYOUTS = {
             "f": Place((160, 240), "f_t", "forget gate", GATE_LABEL, GATE_VALUE, enter="b"),
             "i": Place((260, 240), "i_t", "input gate", GATE_LABEL, GATE_VALUE, enter="b"),
             "C_tilde": Place((360, 240), "C̃_t", "candidate cell content", GATE_LABEL, GATE_VALUE, enter="b"),
-            "o": Place((460, 240), "o_t", "output gate", GATE_LABEL, (52, -70), enter="b"),
+            "o": Place((460, 240), "o_t", "output gate", (36, -8, "start"), (100, 20), enter="b"),
             "keep": Place((160, 56), value_at=(58, 24)),
             "write": Place((360, 140), value_at=(58, -3)),
             "C": Place((360, 56), "C_t", "new cell state", value_at=(0, 20), trunk=(((360, 56), (700, 56)),)),
@@ -257,18 +263,34 @@ def _route_all(layout, boxes, keys):
     return routes
 
 
+def _spread(routes, shapes):
+    """Several wires entering one side of a box arrive side by side, the nearest tap first."""
+    by_side = {}
+    for (src, dst), points in routes.items():
+        if shapes[dst] == "box":
+            by_side.setdefault((dst, _side(points)), []).append((src, dst))
+    routes = dict(routes)
+    for (dst, side), keys in by_side.items():
+        keys.sort(key=lambda k: _length(routes[k][-2:]))
+        for n, key in enumerate(keys):
+            offset = (n - (len(keys) - 1) / 2) * SPREAD
+            points = list(routes[key])
+            axis = 0 if side in "tb" else 1
+            for i in (-2, -1):
+                p = list(points[i])
+                p[axis] += offset
+                points[i] = tuple(p)
+            routes[key] = points
+    return routes
+
+
 def _clip(points, half, at_end):
     """Move the first (or last) point from a node's centre to its outline."""
     points = list(points)
     i, j = (-1, -2) if at_end else (0, 1)
     (px, py), (qx, qy) = points[i], points[j]
-    hw, hh = half
-    if px == qx:
-        offset = 0  # wires into circles arrive at the centre line; boxes take side offsets
-        reach = hh if hw != hh else math.sqrt(max(hh * hh - offset * offset, 0))
-        points[i] = (px, py + math.copysign(reach, qy - py))
-    else:
-        points[i] = (px + math.copysign(hw, qx - px), py)
+    hw, hh = half  # side offsets (_spread) only go to boxes, so a circle is met on its centre line
+    points[i] = (px, py + math.copysign(hh, qy - py)) if px == qx else (px + math.copysign(hw, qx - px), py)
     return points
 
 
@@ -305,20 +327,18 @@ def _path_d(points):
 
 # ---------------------------------------------------------------- text
 
-def _tex_parts(label):
-    base, _, sub = label.partition("_")
-    return base, sub.strip("{}").replace("-", "−")
-
-
-def _label_svg(label, x, y, anchor, css):
-    base, sub = _tex_parts(label)
-    sub_svg = f'<tspan class="gr-sub" dy="0.3em">{escape(sub)}</tspan>' if sub else ""
-    return f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}">{escape(base)}{sub_svg}</text>'
-
-
-def plain(label):
-    """Notation as plain text for the description: 'H_{t-1}', 'u_t'."""
-    return label
+def _label_svg(labels, x, y, anchor, css):
+    """Notation such as "H_{t-1}" as SVG text with a real subscript; several labels comma-separated."""
+    text, lowered = "", False
+    for k, label in enumerate([labels] if isinstance(labels, str) else labels):
+        base, _, sub = label.partition("_")
+        if k:  # back on the baseline after a subscript
+            text += '<tspan dy="-0.3em">, </tspan>' if lowered else ", "
+        text += escape(base)
+        if sub:
+            text += f'<tspan class="gr-sub" dy="0.3em">{escape(sub.strip("{}").replace("-", "−"))}</tspan>'
+        lowered = bool(sub)
+    return f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}">{text}</text>'
 
 
 def entries(values):
@@ -330,52 +350,50 @@ def entries(values):
     return texts
 
 
-def vector_text(values):
-    return "[" + ", ".join(entries(values)) + "]"
-
-
-PRECEDENCE = {"+": 1, "-": 1, "*": 2, "@": 2}
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "@": 3}  # a matrix product is written as juxtaposition: binds tightest
 JOINERS = {"+": " + ", "-": " − ", "*": " ⊙ ", "@": " "}
 
 
 def _expr(graph, value, shown, expand=False):
     """(text, precedence) of a traced value, written with the diagram's labels."""
     if not isinstance(value, dataflow.Symbol):
-        return f"{value:g}", 3
+        return f"{value:g}", 4
     name = value.name
     if name is not None and not expand:
         if name not in graph.kinds:
-            return name, 3  # a weight
+            return name, 4  # a weight
         if shown(name):
-            return shown(name), 3
+            return shown(name), 4
         return _expr(graph, value, shown, expand=True)
     kind = graph.kinds.get(name) if name else None
     if kind in dataflow.ACTIVATIONS:
         parent = graph.values[graph.edges_into(name)[0].src]
-        return f"{GLYPHS[kind]}({_expr(graph, parent, shown)[0]})", 3
+        return f"{GLYPHS[kind]}({_expr(graph, parent, shown)[0]})", 4
     if value.op in PRECEDENCE:
         p = PRECEDENCE[value.op]
         (left, lp), (right, rp) = (_expr(graph, a, shown) for a in value.args)
         left = f"({left})" if lp < p else left
         right = f"({right})" if rp < p or rp == p and value.op == "-" else right
         return left + JOINERS[value.op] + right, p
-    return f"{value.op}({', '.join(_expr(graph, a, shown)[0] for a in value.args)})", 3
+    return f"{value.op}({', '.join(_expr(graph, a, shown)[0] for a in value.args)})", 4
 
 
-def _description(graph, layout, group, carry):
-    places = layout.places
+def _description(d):
+    """The diagram in words, from the graph: who uses each input, each labelled value's formula."""
+    graph, places, group, carry = d.graph, d.layout.places, d.group, d.carry
 
     def shown(name):
         return places[name].label if group.get(name) == name and places[name].label else None
 
     def named(name):
-        return shown(name) or "the product " * (graph.kinds[name] == "mul") + _expr(graph, graph.values[name], shown, True)[0]
+        words = "the product " if graph.kinds[name] == "mul" else ""
+        return shown(name) or words + _expr(graph, graph.values[name], shown, expand=True)[0]
 
     sentences = []
     inputs = [places[n].label for n in graph.inputs]
     sentences.append(f"Inputs {', '.join(inputs[:-1])} and {inputs[-1]}.")
     for name in graph.inputs:
-        users = [named(dst) for (src, dst) in wires(graph) if src == name]
+        users = [named(dst) for (src, dst) in d.wires if src == name]
         if users:
             sentences.append(f"{places[name].label} is used by {_join(users)}.")
     for name in graph.kinds:
@@ -398,74 +416,86 @@ def _join(items):
 
 # ---------------------------------------------------------------- the diagram
 
+@dataclasses.dataclass(frozen=True)
+class Drawing:
+    """A cell's traced graph placed on its layout: what cell_svg turns into text."""
+    graph: dataflow.Graph
+    layout: Layout
+    group: dict  # traced name -> drawn node
+    shapes: dict  # drawn node -> "port" | "box" | "pill" | "circle", in trace order
+    wires: dict  # (src node, dst node) -> (weights, ops)
+    carry: set  # wires on an elementwise-only path from a state input to its output
+    routes: dict  # (src node, dst node) -> points, from outline to outline
+    stubs: dict  # output name -> points of its outgoing arrow
+
+
+def drawing(cell, reset="after"):
+    """Trace `cell`, check every drawn node has a place, and route the wires."""
+    if reset not in RESET_PLACEMENTS:
+        raise ValueError(f"reset: expected 'after' or 'before', got {reset!r}")
+    graph = dataflow.trace_graph(cell, **({"reset": reset} if cell == "gru" else {}))
+    layout, group = LAYOUTS[cell], groups(graph)
+    unplaced = [name for name in graph.kinds if group[name] == name and name not in layout.places]
+    if unplaced:
+        raise ValueError(f"{cell} diagram: traced node(s) {unplaced} have no position in LAYOUTS[{cell!r}]")
+    shapes = {name: _shape(graph, group, name) for name in graph.kinds if group[name] == name}
+    drawn = wires(graph)
+    routes = _routes(layout, shapes, list(drawn))
+    stubs = {name: _stub(layout, shapes, name) for name in graph.outputs}
+    return Drawing(graph, layout, group, shapes, drawn, _carry_wires(graph, group), routes, stubs)
+
+
 def cell_svg(cell, reset="after", values=None, id_prefix=None):
     """The gate diagram of `cell` ("rnn" | "gru" | "lstm") as an inline <svg> string.
 
-    reset ("after" | "before") is the GRU's reset placement; values (name -> 1-D array, e.g. a
-    trace's as_dict() plus x, H_prev, C_prev) writes each node's vector next to it and on its wires.
+    reset ("after" | "before") is the GRU's reset placement (ignored for the other cells).
+    values (name -> 1-D array, e.g. a trace's as_dict() plus x, H_prev, C_prev) writes each drawn
+    node's vector beside it, where its wires start, and on each wire as data-value.
+    id_prefix makes the ids unique on a page; the default names the cell, reset and values.
     """
-    if reset not in cells_resets():
-        raise ValueError(f"reset: expected 'after' or 'before', got {reset!r}")
-    graph = dataflow.trace_graph(cell, **({"reset": reset} if cell == "gru" else {}))
-    layout = LAYOUTS[cell]
-    prefix = id_prefix or f"{cell}{'-' + reset if cell == 'gru' else ''}{'-values' if values is not None else ''}"
+    d = drawing(cell, reset)
+    prefix = id_prefix or "-".join([cell] + [reset] * (cell == "gru") + ["values"] * (values is not None))
     if not re.fullmatch(r"[A-Za-z][\w-]*", prefix):
         raise ValueError(f"id_prefix: expected a letter then letters, digits, '_' or '-', got {prefix!r}")
-    group = groups(graph)
-    drawn = [name for name in graph.kinds if group[name] == name]
-    unplaced = [name for name in drawn if name not in layout.places]
-    if unplaced:
-        raise ValueError(f"{cell} diagram: traced node(s) {unplaced} have no position in LAYOUTS[{cell!r}]")
-    shown_values = _checked_values(values, drawn) if values is not None else {}
-    edges = wires(graph)
-    carry = _carry_wires(graph, group)
-    shapes = {name: _shape(graph, group, name) for name in drawn}
-    boxes = {}
-    for name in drawn:
-        (x, y), (hw, hh) = layout.places[name].at, SHAPES[shapes[name]]
-        if hw:
-            boxes[name] = (x - hw - 2, y - hh - 2, x + hw + 2, y + hh + 2)
-
-    routes = _route_all(layout, boxes, list(edges))
-    routes = _spread(routes, shapes, layout)
-    routes = {(s, d): _clip(_clip(p, SHAPES[shapes[s]], False), SHAPES[shapes[d]], True)
-              for (s, d), p in routes.items()}
-    stubs = {o: _clip(_simplify([layout.places[o].at, (layout.exits[o][0], layout.places[o].at[1]),
-                                 layout.exits[o]]), SHAPES[shapes[o]], False) for o in graph.outputs}
-
-    w, h = layout.size
-    x0, y0, x1, y1 = layout.frame
+    numbers = _checked_values(values, list(d.shapes)) if values is not None else {}
+    (x0, y0, x1, y1), (w, h) = d.layout.frame, d.layout.size
     title = TITLES[cell] + (f", {RESET_WORDS[reset]}" if cell == "gru" else "") + ": one time step"
-    desc = _description(graph, layout, group, carry)
+    markers = "".join(f'<marker id="{prefix}-{m}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
+                      f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto">'
+                      f'<path class="gr-{m}" d="M0 1L10 5L0 9z"/></marker>' for m in ("arrow", "arrow-carry"))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="gr-diagram gr-{cell}" viewBox="0 0 {w} {h}" '
            f'width="{w}" height="{h}" role="img" aria-labelledby="{prefix}-title {prefix}-desc">',
            f'<title id="{prefix}-title">{escape(title)}</title>',
-           f'<desc id="{prefix}-desc">{escape(desc)}</desc>',
-           '<defs>' + "".join(
-               f'<marker id="{prefix}-{m}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" '
-               f'markerUnits="userSpaceOnUse" orient="auto"><path class="gr-{m}" d="M0 1L10 5L0 9z"/></marker>'
-               for m in ("arrow", "arrow-carry")) + '</defs>',
+           f'<desc id="{prefix}-desc">{escape(_description(d))}</desc>',
+           f'<defs>{markers}</defs>',
            f'<rect class="gr-frame" x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" rx="14"/>']
-    # wires first, so nodes and labels sit on top of them
-    for (src, dst), points in sorted(routes.items(), key=lambda item: item[0] in carry):
-        out.append(_wire_svg(prefix, graph, layout, src, dst, points, edges[src, dst], (src, dst) in carry,
-                             shown_values.get(src), routes))
-    for name, points in stubs.items():
-        css = "gr-output gr-carry" if any(d == name for _, d in carry) else "gr-output"
-        end = points[-1]
-        label = _label_svg(layout.places[name].label, end[0] - 4, end[1] - 9, "end", "gr-label")
-        out.append(f'<g id="{prefix}-out-{name}" class="{css}" data-node="{name}">'
-                   f'<path d="{_path_d(points)}" marker-end="url(#{prefix}-{_marker(css)})"/>{label}'
-                   + _value_svg(shown_values.get(name), layout.places[name], layout.exits[name]) + '</g>')
-    out.extend(_junctions(routes, stubs))
-    for name in drawn:
-        out.append(_node_svg(prefix, graph, group, layout, name, shapes[name], shown_values.get(name)))
+    # painter's order: wires (the highlighted carry path last), dots, then nodes and their text on top
+    for key in sorted(d.routes, key=lambda key: key in d.carry):
+        out.append(_wire_svg(prefix, d, key, numbers.get(key[0])))
+    for name in d.stubs:
+        out.append(_stub_svg(prefix, d, name, numbers.get(name)))
+    out.extend(_junctions(d))
+    for name in d.shapes:
+        out.append(_node_svg(prefix, d, name, numbers.get(name)))
     out.append("</svg>")
     return "\n".join(out)
 
 
-def cells_resets():
-    return ("after", "before")
+def _routes(layout, shapes, keys):
+    """Each wire from outline to outline: the cheapest route, spread at shared box sides."""
+    boxes = {}
+    for name, shape in shapes.items():
+        (x, y), (hw, hh) = layout.places[name].at, SHAPES[shape]
+        if hw:
+            boxes[name] = (x - hw - 2, y - hh - 2, x + hw + 2, y + hh + 2)
+    routes = _spread(_route_all(layout, boxes, keys), shapes)
+    return {(s, d): _clip(_clip(p, SHAPES[shapes[s]], False), SHAPES[shapes[d]], True) for (s, d), p in routes.items()}
+
+
+def _stub(layout, shapes, name):
+    """An output's arrow: from its node across to the exit point."""
+    (x, y), end = layout.places[name].at, layout.exits[name]
+    return _clip(_simplify([(x, y), (end[0], y), end]), SHAPES[shapes[name]], False)
 
 
 def _marker(css):
@@ -485,49 +515,36 @@ def _checked_values(values, names):
     return checked
 
 
-def _spread(routes, shapes, layout):
-    """Several wires entering one side of a box arrive side by side, the nearest tap first."""
-    by_side = {}
-    for (src, dst), points in routes.items():
-        if shapes[dst] == "box":
-            by_side.setdefault((dst, _side(points)), []).append((src, dst))
-    routes = dict(routes)
-    for (dst, side), keys in by_side.items():
-        keys.sort(key=lambda k: _length(routes[k][-2:]))
-        for n, key in enumerate(keys):
-            offset = (n - (len(keys) - 1) / 2) * SPREAD
-            points = list(routes[key])
-            axis = 0 if side in "tb" else 1
-            for i in (-2, -1):
-                p = list(points[i])
-                p[axis] += offset
-                points[i] = tuple(p)
-            routes[key] = points
-    return routes
-
-
-def _wire_svg(prefix, graph, layout, src, dst, points, info, carry, value, routes):
-    via, ops = info
-    css = "gr-wire gr-carry" if carry else "gr-wire"
+def _wire_svg(prefix, d, key, value):
+    (src, dst), (via, ops), points = key, d.wires[key], d.routes[key]
+    css = "gr-wire gr-carry" if key in d.carry else "gr-wire"
     attrs = f'id="{prefix}-wire-{src}-{dst}" class="{css}" data-src="{src}" data-dst="{dst}"'
     attrs += f' data-via="{" ".join(via)}"' if via else ""
     attrs += f' data-value="[{", ".join(value)}]"' if value else ""
     parts = [f'<path d="{_path_d(points)}" marker-end="url(#{prefix}-{_marker(css)})"/>']
     (ax, ay), (bx, by) = points[-2], points[-1]
     if via:  # the weights sit beside the wire just before it enters its node
-        text = ", ".join(via)
         if ax == bx:
-            dx = bx - layout.places[dst].at[0]
-            anchor, x = ("end", bx - 5) if dx < 0 else ("start", bx + 5)
+            anchor, x = ("end", bx - 5) if bx < d.layout.places[dst].at[0] else ("start", bx + 5)
             y = by + math.copysign(min(16, abs(by - ay) / 2), ay - by) + 4
         else:
             anchor, x, y = ("end", bx - 12, by - 7) if bx > ax else ("start", bx + 12, by - 7)
-        parts.append(_label_svg(text, x, y, anchor, "gr-weight"))
-    for token in (t for t in ops if any(c.isdigit() for c in t)):  # e.g. the "1 −" of (1 - u_t)
-        x, y = _free_point(points, src, routes)
+        parts.append(_label_svg(via, x, y, anchor, "gr-weight"))
+    for token in (t for t in ops if any(c.isdigit() for c in t)):  # a constant on the way: the 1 of 1 - u_t
+        x, y = _free_point(points, src, d.routes)
         parts.append(f'<g class="gr-wire-op"><circle cx="{_num(x)}" cy="{_num(y)}" r="10"/>'
                      f'<text x="{_num(x)}" y="{_num(y + 4)}" text-anchor="middle">{escape(_pretty(token))}</text></g>')
     return f'<g {attrs}>' + "".join(parts) + '</g>'
+
+
+def _stub_svg(prefix, d, name, value):
+    """The arrow carrying an output (the next state) out of the cell, labelled at its end."""
+    css = "gr-output gr-carry" if any(dst == name for _, dst in d.carry) else "gr-output"
+    points, end = d.stubs[name], d.layout.exits[name]
+    return (f'<g id="{prefix}-out-{name}" class="{css}" data-node="{name}">'
+            f'<path d="{_path_d(points)}" marker-end="url(#{prefix}-{_marker(css)})"/>'
+            + _label_svg(d.layout.places[name].label, end[0] - 4, end[1] - 9, "end", "gr-label")
+            + _value_svg(value, d.layout.places[name], end) + '</g>')
 
 
 def _pretty(token):
@@ -549,9 +566,9 @@ def _free_point(points, src, routes):
     return _point_at(points, (best[0] + best[1]) / 2)
 
 
-def _junctions(routes, stubs):
+def _junctions(d):
     """Dots where wires of one source part ways."""
-    paths = [(src, p) for (src, _), p in routes.items()] + [(name, p) for name, p in stubs.items()]
+    paths = [(src, p) for (src, _), p in d.routes.items()] + list(d.stubs.items())
     dots = []
     for i, (src, a) in enumerate(paths):
         for other, b in paths[i + 1:]:
@@ -564,10 +581,10 @@ def _junctions(routes, stubs):
     return [f'<circle class="gr-junction" cx="{x}" cy="{y}" r="3"/>' for x, y in dots]
 
 
-def _node_svg(prefix, graph, group, layout, name, shape, value):
-    place = layout.places[name]
+def _node_svg(prefix, d, name, value):
+    graph, place, shape = d.graph, d.layout.places[name], d.shapes[name]
     (x, y), kind = place.at, graph.kinds[name]
-    members = [m for m in graph.kinds if group[m] == name]
+    members = [m for m in graph.kinds if d.group[m] == name]
     role = {"port": "gr-input", "box": "gr-gate"}.get(shape, "gr-op")
     attrs = (f'id="{prefix}-node-{name}" class="gr-node {role} gr-{kind}" data-node="{name}"'
              f' data-members="{" ".join(members)}"')

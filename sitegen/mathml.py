@@ -14,7 +14,7 @@ Checked to come out as correct MathML Core (what Chromium and Firefox render):
   letters, digits, Greek (\sigma, \Delta); + - = < > \cdot \odot \otimes \times \le \approx \to \in
   sub- and superscripts H_{t-1}, W^\top, x_t^{(l)}, f'
   \frac \sqrt \sum \prod \max \min; \tanh \exp \log (upright); \operatorname{softmax}
-  accents \tilde{H} \hat \bar \dot \vec (marked as accents so they sit on the letter), \overline
+  accents \tilde{H} \hat \bar \dot \vec, \overline
   \mathbf{W} (single letters), \mathbb{R}, \mathcal{L}, \mathrm{ab}, \mathrm{d} (rewritten to {\rm d}:
     latex2mathml loses the upright style of a single letter), \text{...}, \textrm, \mbox
   ( ) [ ] \{ \} | \| \lvert \rvert, \left( ... \right), \big( \bigr)
@@ -62,7 +62,6 @@ _PARTS = {"mfrac": 2, "msub": 2, "msup": 2, "msubsup": 3, "mover": 2, "munder": 
           "mroot": 2}
 _CONTAINERS = frozenset({"math", "mrow", "mstyle", "mpadded", "mphantom", "msqrt", "mtable", "mtr", "mtd",
                          "mspace"})
-_ACCENTS = frozenset("~^\u00af\u02d9\u00a8\u2192\u02c7\u02d8")
 _LENGTH = re.compile(r"\d*\.?\d+(em|ex|px|pt)$")
 
 
@@ -83,7 +82,7 @@ def _convert(tex: str, display: bool) -> str:
     if not source:
         raise _error(tex, "the formula is empty")
     _check_source(tex)
-    for pattern, replacement in ():
+    for pattern, replacement in _REWRITES:
         source = pattern.sub(replacement, source)
     try:
         markup = convert(source, xmlns="", display="block" if display else "inline")
@@ -147,8 +146,6 @@ def _check_element(tex: str, element: etree.Element) -> None:
     if element.get("mathvariant", "normal") != "normal":
         raise _error(tex, f"mathvariant {element.get('mathvariant')!r} (\\boldsymbol, \\bm, \\mathbf of "
                           "a digit or several letters?) is ignored by browsers")
-    if tag == "mover" and "accent" not in element.attrib and (element[1].text or "") in _ACCENTS:
-        element.set("accent", "true")  # \tilde{H}: draw the tilde on the letter, not a script above it
 
 
 _ESCAPED_DOLLAR = r"(?P<dollar>\\\$)"

@@ -1,0 +1,113 @@
+"""Build the site with MkDocs and serve a built copy on 127.0.0.1, for the build and browser tests.
+
+Also the two checks both tests apply to what a reader sees: raw TeX left in text, and the pages'
+Markdown sources (which fences and which math each page asked for).
+"""
+
+import contextlib
+import functools
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Override only to try these tests on a scratch site while the real pages are being written.
+CONFIG = Path(os.environ.get("GRU_REF_MKDOCS_CONFIG", ROOT / "mkdocs.yml"))
+
+RAW_TEX = re.compile(
+    r"\$\$"                                         # display delimiters
+    r"|\\[()\[\]]"                                  # \( \) \[ \]
+    r"|\\[A-Za-z]{2,}"                              # a TeX command such as \sigma
+    r"|(?<![\w$])\$(?=\S)[^$\n]*?(?<=\S)\$(?!\d)"  # $x$ (the pandoc rule, so "$5 or $6" is text)
+)
+FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*\{?[ \t]*\.?(gru-[a-z]+)\b", re.MULTILINE)
+CODE_BLOCK = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1", re.MULTILINE | re.DOTALL)
+CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
+
+
+def build_site(site_dir: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` in a subprocess. `python -m` from the repo root puts it on sys.path,
+    so mkdocs.yml can name sitegen.fences formatters without the project being installed."""
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict",
+               "--config-file", str(CONFIG), "--site-dir", str(site_dir)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **(extra_env or {})})
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(site_dir: Path):
+    """Serve `site_dir` on a free port of 127.0.0.1; yields the base URL ending in '/'."""
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _NavLinks(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and "md-nav__link" in (attributes.get("class") or "").split():
+            href = attributes.get("href") or ""
+            if href and "#" not in href and "://" not in href and href not in self.hrefs:
+                self.hrefs.append(href)
+
+
+def nav_pages(site_dir: Path) -> list[str]:
+    """Site-relative paths of the pages in the navigation of the built home page."""
+    parser = _NavLinks()
+    parser.feed((site_dir / "index.html").read_text(encoding="utf-8"))
+    pages = []
+    for href in parser.hrefs:
+        path = href.removeprefix("./")
+        path = "index.html" if path in ("", ".") else path
+        if path.endswith("/"):
+            path += "index.html"
+        pages.append(path)
+    return pages
+
+
+def docs_dir() -> Path:
+    match = re.search(r"^docs_dir:\s*(\S+)", CONFIG.read_text(encoding="utf-8"), re.MULTILINE)
+    return (CONFIG.parent / (match.group(1) if match else "docs")).resolve()
+
+
+def page_source(page: str) -> str:
+    """The Markdown a built page came from ('gru.html' or 'gru/index.html' -> docs/gru.md)."""
+    stem = page.removesuffix(".html").removesuffix("/index").removesuffix("index")
+    return (docs_dir() / f"{stem.strip('/') or 'index'}.md").read_text(encoding="utf-8")
+
+
+def fence_counts(markdown: str) -> dict[str, int]:
+    """How many times each gru-* fence is used."""
+    counts: dict[str, int] = {}
+    for name in FENCE.findall(markdown):
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def has_math(markdown: str) -> bool:
+    """Whether the prose, outside code, writes $...$ or $$...$$ math."""
+    from sitegen.mathml import MATH_PATTERN
+
+    prose = CODE_SPAN.sub("", CODE_BLOCK.sub("", markdown))
+    return any(match.group("dollar") is None for match in re.finditer(MATH_PATTERN, prose, re.DOTALL))

@@ -1,0 +1,188 @@
+"""The built site in Chromium, offline: every page in the navigation loads without errors or
+third-party requests, math is real MathML, diagrams have accessible names, dark mode works.
+Screenshots of the GRU and LSTM pages in both schemes go to $GRU_REF_SCREENSHOTS for humans."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from site_server import RAW_TEX, build_site, fence_counts, has_math, nav_pages, page_source, serve
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+SCREENSHOT_PAGES = ("gru", "lstm")
+
+VISIBLE_TEXT = """() => {
+  const article = document.querySelector("article").cloneNode(true);
+  article.querySelectorAll("pre, code, math, script, style, svg").forEach(node => node.remove());
+  return article.textContent;
+}"""
+ACCESSIBLE_NAMES = """() => [...document.querySelectorAll('svg[role="img"]')].map(svg => {
+  const label = (svg.getAttribute("aria-label") || "").trim();
+  const labelledBy = (svg.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean)
+    .map(id => (document.getElementById(id) || {}).textContent || "").join(" ").trim();
+  const title = svg.querySelector(":scope > title");
+  return label || labelledBy || (title ? title.textContent.trim() : "");
+})"""
+DUPLICATE_IDS = """() => {
+  const seen = new Set(), duplicates = new Set();
+  document.querySelectorAll("[id]").forEach(node => seen.has(node.id) ? duplicates.add(node.id) : seen.add(node.id));
+  return [...duplicates];
+}"""
+MATH_DISPLAYS = """() => [...document.querySelectorAll("math")].map(math => getComputedStyle(math).display)"""
+
+
+@pytest.fixture(scope="session")
+def site_url(tmp_path_factory):
+    site_dir = tmp_path_factory.mktemp("browser") / "site"
+    process = build_site(site_dir)
+    assert process.returncode == 0, f"mkdocs build failed:\n{process.stdout}\n{process.stderr}"
+    with serve(site_dir) as url:
+        yield url, site_dir
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package 'chromium')")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory):
+    directory = Path(os.environ.get("GRU_REF_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+class Visit:
+    """One page in a fresh browser context that refuses to reach any host but 127.0.0.1."""
+
+    def __init__(self, browser, url, color_scheme="light"):
+        self.errors, self.remote_requests = [], []
+        self.context = browser.new_context(color_scheme=color_scheme)
+        self.context.route("**/*", self._only_local)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(url, wait_until="networkidle")
+
+    def _only_local(self, route):
+        parts = urlsplit(route.request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            self.remote_requests.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.context.close()
+
+
+@pytest.fixture(scope="session")
+def pages(site_url):
+    url, site_dir = site_url
+    found = nav_pages(site_dir)
+    assert "index.html" in found and len(found) > 1, f"navigation links found: {found}"
+    return found
+
+
+@pytest.fixture(scope="session")
+def reports(browser, site_url, pages):
+    """What each page showed, from one visit per page (Chromium is slow on two cores)."""
+    url, _ = site_url
+    found = {}
+    for page in pages:
+        with Visit(browser, url + page) as visit:
+            found[page] = {
+                "errors": visit.errors,
+                "remote_requests": visit.remote_requests,
+                "duplicate_ids": visit.page.evaluate(DUPLICATE_IDS),
+                "math_displays": visit.page.evaluate(MATH_DISPLAYS),
+                "visible_text": visit.page.evaluate(VISIBLE_TEXT),
+                "svg_names": visit.page.evaluate(ACCESSIBLE_NAMES),
+            }
+    return found
+
+
+def test_every_page_loads_offline_without_errors(reports):
+    problems = {}
+    for page, report in reports.items():
+        found = {kind: report[kind] for kind in ("errors", "remote_requests", "duplicate_ids") if report[kind]}
+        if found:
+            problems[page] = found
+    assert not problems, problems
+
+
+def test_math_is_rendered_mathml_and_no_raw_tex_is_visible(reports):
+    problems = {}
+    for page, report in reports.items():
+        displays = report["math_displays"]
+        raw = [match.group(0) for match in RAW_TEX.finditer(report["visible_text"])]
+        if has_math(page_source(page)) and not displays:
+            problems[page] = "the page writes math but shows no <math>"
+        elif any("math" not in display for display in displays):
+            problems[page] = f"<math> not laid out as MathML (CSS display {set(displays)})"
+        elif raw:
+            problems[page] = f"raw TeX visible: {raw[:5]}"
+    assert not problems, problems
+
+
+def test_every_diagram_fence_gave_an_svg_with_an_accessible_name(reports):
+    problems = {}
+    diagrams_seen = 0
+    for page, report in reports.items():
+        names = report["svg_names"]
+        diagrams = fence_counts(page_source(page)).get("gru-diagram", 0)
+        diagrams_seen += diagrams
+        if len(names) < diagrams:
+            problems[page] = f"{diagrams} gru-diagram fences but {len(names)} <svg role='img'>"
+        elif not all(names):
+            problems[page] = f"{names.count('')} of {len(names)} <svg role='img'> have no accessible name"
+    assert not problems, problems
+    assert diagrams_seen, "no page uses a gru-diagram fence, so nothing was checked"
+
+
+def test_palette_follows_the_system_and_toggles_by_keyboard_and_click(browser, site_url):
+    url, _ = site_url
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    with Visit(browser, url + "index.html", color_scheme="dark") as visit:
+        assert visit.page.evaluate(scheme) == "slate"
+    with Visit(browser, url + "index.html", color_scheme="light") as visit:
+        page = visit.page
+        assert page.evaluate(scheme) == "default"
+        for _ in range(20):  # the toggle is reachable with Tab
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.getAttribute('aria-label')") == "Switch to dark mode":
+                break
+        else:
+            pytest.fail("Tab never reached the 'Switch to dark mode' control")
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"{scheme} === 'slate'", timeout=5000)
+        page.get_by_title("Switch to light mode").click()
+        page.wait_for_function(f"{scheme} === 'default'", timeout=5000)
+        assert not visit.errors
+
+
+def test_screenshots_of_gru_and_lstm_in_light_and_dark(browser, site_url, pages, screenshot_dir):
+    url, _ = site_url
+    for name in SCREENSHOT_PAGES:
+        path_of_page = next((page for page in pages if page.removesuffix(".html").removesuffix("/index") == name),
+                            None)
+        assert path_of_page, f"no {name} page in the navigation {pages}"
+        for color_scheme in ("light", "dark"):
+            with Visit(browser, url + path_of_page, color_scheme=color_scheme) as visit:
+                path = screenshot_dir / f"{name}-{color_scheme}.png"
+                visit.page.screenshot(path=str(path), full_page=True)
+            assert path.stat().st_size > 10_000, f"{path} looks empty"
+    print(f"\nscreenshots in {screenshot_dir}")

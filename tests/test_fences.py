@@ -1,0 +1,56 @@
+"""The Markdown fences: options are checked, errors are loud and name the page, the source shown is real."""
+import html
+import inspect
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from pymdownx.superfences import SuperFencesException
+
+import gru_ref.cells
+from sitegen import fences
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("fence,body,message", [
+    ("gru-example", "cell: gru\nstep: 4", "unknown option(s) ['step']"),
+    ("gru-example", "cell: transformer", "option 'cell' must be one of ['rnn', 'gru', 'lstm'], got 'transformer'"),
+    ("gru-example", "cell: gru\nsteps: '4'", "option 'steps' must be one of [1, 4], got '4'"),
+    ("gru-diagram", "reset: after", "option 'cell' must be one of"),
+    ("gru-table", "table: [cost", "not valid YAML"),
+    ("gru-source", "just text", "expected 'option: value' lines"),
+])
+def test_bad_options_raise_an_error_naming_the_fence_and_the_option(fence, body, message):
+    with pytest.raises(SuperFencesException) as error:
+        fences.parse_options(fence, body)
+    assert f"```{fence}" in str(error.value) and message in str(error.value)
+
+
+def test_defaults_fill_missing_options():
+    assert fences.parse_options("gru-example", "cell: lstm") == {"cell": "lstm", "steps": 1, "reset": "after"}
+
+
+@pytest.mark.parametrize("function", ["gru_step", "lstm_step", "rnn_step"])
+def test_source_fence_shows_the_file_lines_it_names(function):
+    shown = fences.source_html(function)
+    first, last = map(int, re.search(r"lines (\d+)–(\d+)", shown).groups())
+    code = html.unescape(re.sub(r"<[^>]+>", "", shown.split("<code>", 1)[1].split("</code>", 1)[0]))
+    file_lines = pathlib.Path(inspect.getsourcefile(gru_ref.cells)).read_text().splitlines()[first - 1:last]
+    assert code.splitlines() == file_lines
+    assert f"def {function}(" in code
+
+
+def test_a_page_with_a_bad_fence_fails_the_build_and_names_the_page(tmp_path):
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "sitegen", tmp_path / "sitegen")
+    page = tmp_path / "docs" / "lstm.md"
+    page.write_text(page.read_text() + "\n```gru-example\ncell: lstm\nsteps: 3\n```\n")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "lstm.md" in result.stderr and "option 'steps' must be one of [1, 4], got 3" in result.stderr
