@@ -46,13 +46,22 @@ def to_torch(weights, layer=0, direction=""):
     }
 
 
+def _check_cell(cell):
+    if cell not in WEIGHT_CLASSES:
+        raise ValueError(f"cell: expected one of {sorted(WEIGHT_CLASSES)}, got {cell!r}")
+
+
 def from_torch(cell, state_dict, layer=0, direction=""):
     """PyTorch state_dict entries of one layer and direction -> teaching weights.
 
     PyTorch keeps two biases per gate where only their sum matters, so they are summed,
     except for the GRU candidate, whose recurrent bias becomes b_Wh. Missing biases are zeros.
     """
+    _check_cell(cell)
     names = torch_names(layer, direction)
+    missing = [names[k] for k in ("weight_ih", "weight_hh") if names[k] not in state_dict]
+    if missing:
+        raise ValueError(f"state_dict: missing {missing} for layer {layer}{direction}; it has {sorted(state_dict)}")
     W_ih, W_hh = (np.asarray(state_dict[names[k]]) for k in ("weight_ih", "weight_hh"))
     H = W_hh.shape[1]
     zeros = np.zeros(W_hh.shape[0], dtype=W_hh.dtype)
@@ -87,6 +96,7 @@ def to_keras(weights, reset_after=True):
 
 def from_keras(cell, arrays, reset_after=True):
     """Keras 3 get_weights() of SimpleRNN / GRU / LSTM -> teaching weights (no bias: zeros)."""
+    _check_cell(cell)
     if len(arrays) not in (2, 3):
         raise ValueError(f"arrays: expected [kernel, recurrent_kernel] or [kernel, recurrent_kernel, bias], "
                          f"got {len(arrays)} arrays")

@@ -13,7 +13,10 @@ COMBINE_OPS = {  # element-wise operations after the pre-activations, per hidden
 }
 
 
-def _check(cell, convention="notes"):
+def _check(cell, convention="notes", **sizes):
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: expected a positive integer, got {value!r}")
     if cell not in GATE_BLOCKS:
         raise ValueError(f"cell: expected one of {sorted(GATE_BLOCKS)}, got {cell!r}")
     if convention not in CONVENTIONS:
@@ -23,7 +26,7 @@ def _check(cell, convention="notes"):
 def parameter_count(cell, input_size, hidden_size, num_layers=1, bidirectional=False, bias=True,
                     convention="torch", reset_after=True):
     """Trainable numbers in a (possibly stacked, bidirectional) layer."""
-    _check(cell, convention)
+    _check(cell, convention, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
     G, H, directions = GATE_BLOCKS[cell], hidden_size, 2 if bidirectional else 1
     total = 0
     for layer in range(num_layers):
@@ -47,7 +50,7 @@ def step_cost(cell, input_size, hidden_size):
     Pointwise counts follow cells.py: every *, +, 1 - and bias addition on an H-vector is
     H operations; sigmoid and tanh are counted separately.
     """
-    _check(cell)
+    _check(cell, input_size=input_size, hidden_size=hidden_size)
     G, D, H = GATE_BLOCKS[cell], input_size, hidden_size
     pre_activation_sums = 2 * G  # x U + H W, then + b, for every block
     return {

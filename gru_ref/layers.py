@@ -28,7 +28,7 @@ class _Recurrent:
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  bidirectional=False, seed=0, dtype=np.float32):
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-            if not isinstance(value, (int, np.integer)) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name}: expected a positive integer, got {value!r}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
@@ -79,6 +79,10 @@ class _Recurrent:
         if has_bias != self.bias:
             raise ValueError(f"arrays: this layer has bias={self.bias}, the Keras weights "
                              f"{'include' if has_bias else 'lack'} a bias")
+        G, H, D = self.gate_blocks * self.hidden_size, self.hidden_size, self.input_size
+        expected = [(D, G), (H, G)] + ([(2, G) if np.ndim(arrays[2]) == 2 else (G,)] if has_bias else [])
+        for name, array, shape in zip(("kernel", "recurrent_kernel", "bias"), arrays, expected):
+            expect_shape(float_array(_as_numpy(array), f"keras {name}"), f"keras {name}", shape)
         weights = convert.from_keras(self.cell, arrays, **self._keras_options(arrays))
         state = convert.to_torch(weights)
         self.load_state_dict({k: v for k, v in state.items() if k in self._shapes})
@@ -100,13 +104,15 @@ class _Recurrent:
             raise ValueError(f"x: expected shape (T, B, {self.input_size}) or unbatched (T, {self.input_size}), "
                              f"got {x.shape}")
         batched = x.ndim == 3
+        expected = {2: ("T", self.input_size), 3: ("B", "T", self.input_size) if self.batch_first else ("T", "B", self.input_size)}[x.ndim]
+        if x.shape[-1] != self.input_size:  # checked before any reshaping, so the message shows what was passed
+            raise ValueError(f"x: expected shape ({', '.join(map(str, expected))}), got {x.shape}")
+        if 0 in x.shape[:-1]:
+            raise ValueError(f"x: expected at least one time step and one sequence, got shape {x.shape}")
         if not batched:
             x = x[:, None, :]
         elif self.batch_first:
             x = x.transpose(1, 0, 2)
-        expect_shape(x, "x" if batched else "x (unbatched)", (None, None, self.input_size))
-        if x.shape[0] == 0:
-            raise ValueError("x: expected at least one time step, got a sequence of length 0")
         B = x.shape[1]
         layers = self.num_layers * len(self.directions)
         if state is None:
@@ -165,9 +171,10 @@ class _Recurrent:
             d_state = tuple(np.zeros(state_shape, dtype) for _ in self.state_names)
         else:
             d_state = (d_state,) if len(self.state_names) == 1 else tuple(d_state)
+            names = ("d_h_n", "d_c_n")
             d_state = tuple(np.zeros(state_shape, dtype) if s is None else
-                            expect_shape(float_array(_as_numpy(s), f"d_{n}"), f"d_{n}", state_shape).astype(dtype, copy=False)
-                            for s, n in zip(d_state, self.state_names))
+                            expect_shape(float_array(_as_numpy(s), n), n, state_shape).astype(dtype, copy=False)
+                            for s, n in zip(d_state, names))
         if not batched:
             d_out, d_state = d_out[:, None, :], tuple(s[:, None, :] for s in d_state)
         elif self.batch_first:
