@@ -7,7 +7,7 @@ import numpy as np
 
 import gru_ref
 
-SEQUENCE = {"steps": 24, "input": 4, "hidden": 8, "seed": 7}
+SEQUENCE = {"steps": 24, "input": 4, "hidden": 8, "seed": 7, "weight_scale": 3, "switch_every": 6}
 GATES = {"gru": (("u", "update gate $u_t$"), ("r", "reset gate $r_t$")),
          "lstm": (("f", "forget gate $f_t$"), ("i", "input gate $i_t$"), ("o", "output gate $o_t$"))}
 
@@ -17,9 +17,10 @@ def gate_traces(cell):
     rng = np.random.default_rng(SEQUENCE["seed"])
     T, D, H = SEQUENCE["steps"], SEQUENCE["input"], SEQUENCE["hidden"]
     weights = (gru_ref.GRUWeights if cell == "gru" else gru_ref.LSTMWeights).random(D, H, seed=SEQUENCE["seed"])
-    weights = type(weights)(**{k: 3 * v for k, v in weights.arrays().items()})  # larger weights: gates that decide
+    # scaled up from PyTorch's initialisation, so the gates make visible decisions
+    weights = type(weights)(**{k: SEQUENCE["weight_scale"] * v for k, v in weights.arrays().items()})
     patterns = rng.standard_normal((2, D))
-    xs = patterns[(np.arange(T) // 6) % 2] + 0.3 * rng.standard_normal((T, D))
+    xs = patterns[(np.arange(T) // SEQUENCE["switch_every"]) % 2] + 0.3 * rng.standard_normal((T, D))
     states = (np.zeros(H),) * (2 if cell == "lstm" else 1)
     step = gru_ref.gru_step if cell == "gru" else gru_ref.lstm_step
     return gru_ref.run_sequence(step, xs, states, weights)
@@ -53,8 +54,9 @@ def gate_heatmaps_svg(cell):
 def gate_heatmaps_html(cell):
     names = ", ".join(title.split(" $")[0] for _, title in GATES[cell])
     T, H = SEQUENCE["steps"], SEQUENCE["hidden"]
-    alt = (f"Heatmaps of the {names} of a {cell.upper()} with {H} hidden units over {T} time steps; "
-           f"the input switches between two patterns every 6 steps. Colour runs from 0 (dark blue) to 1 (yellow).")
+    alt = (f"Heatmaps of the {names} of a {cell.upper()} with {H} hidden units over {T} time steps; weights drawn "
+           f"as PyTorch initialises them (uniform in ±1/√{H}), then multiplied by {SEQUENCE['weight_scale']}; the input "
+           f"switches between two patterns every {SEQUENCE['switch_every']} steps. Colour runs from 0 (dark blue) to 1 (yellow).")
     return _figure(f"{cell}-gate-heatmaps", gate_heatmaps_svg(cell), alt)
 
 
