@@ -6,6 +6,8 @@ a rebuild nor, if one happened, take effect: Python keeps imported modules for t
 of the `mkdocs serve` process.
 """
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +17,16 @@ RELOADED_PACKAGES = ("gru_ref", "sitegen")
 # Kept: this module (MkDocs holds its functions) and sitegen.fences (mkdocs.yml holds its formatter
 # functions; they import the modules doing the work when called, so they reach the fresh code).
 KEPT = {__name__, "sitegen.mkdocs_hooks", "sitegen.fences"}
+
+
+def on_config(config):
+    # The only date in a build is MkDocs' build date (page dates, sitemap.xml.gz header). Taking it
+    # from the last commit makes two builds of one commit identical on any day.
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        commit_time = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True)
+        if commit_time.returncode == 0 and commit_time.stdout.strip().isdigit():
+            os.environ["SOURCE_DATE_EPOCH"] = commit_time.stdout.strip()
+    return config
 
 
 def on_serve(server, config, builder):

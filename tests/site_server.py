@@ -30,13 +30,13 @@ CODE_BLOCK = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1", re.MULTILINE | re.D
 CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
 
 
-def build_site(site_dir: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+def build_site(site_dir: Path, extra_env: dict | None = None, without_env=()) -> subprocess.CompletedProcess:
     """`mkdocs build --strict` in a subprocess. `python -m` from the repo root puts it on sys.path,
     so mkdocs.yml can name sitegen.fences formatters without the project being installed."""
     command = [sys.executable, "-m", "mkdocs", "build", "--strict",
                "--config-file", str(CONFIG), "--site-dir", str(site_dir)]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **(extra_env or {})})
+                          env={k: v for k, v in {**os.environ, **(extra_env or {})}.items() if k not in without_env})
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
