@@ -20,8 +20,7 @@ SIZES = {"input": 3, "hidden": 2}
 STEP = {"rnn": gru_ref.rnn_step, "gru": gru_ref.gru_step, "lstm": gru_ref.lstm_step}
 SYMBOL = {  # trace field -> TeX in the notes' notation
     "a": "a_t", "H": "H_t", "a_u": "a_{u,t}", "u": "u_t", "a_r": "a_{r,t}", "r": "r_t",
-    "reset_H": r"r_t \odot (H_{t-1} W_h + b_{Wh})", "a_h": r"a_{h,t}", "H_tilde": r"\tilde{H}_t",
-    "keep": "", "write": "", "a_f": "a_{f,t}", "f": "f_t", "a_i": "a_{i,t}", "i": "i_t",
+    "a_h": r"a_{h,t}", "H_tilde": r"\tilde{H}_t", "a_f": "a_{f,t}", "f": "f_t", "a_i": "a_{i,t}", "i": "i_t",
     "a_c": "a_{c,t}", "C_tilde": r"\tilde{C}_t", "a_o": "a_{o,t}", "o": "o_t", "C": "C_t", "tanh_C": r"\tanh(C_t)",
 }
 
@@ -41,10 +40,6 @@ class Row:
     symbol: str
     formula: str
     check: dict  # op, operands and result exactly as displayed (strings), for recomputing by hand
-
-
-def _vec(name, values, decimals=DECIMALS):
-    return {"name": name, "values": shown(values, decimals)}
 
 
 def _affine_row(symbol, inputs, matrices, biases, weights, result, plus=()):
@@ -68,8 +63,9 @@ def _unary_row(symbol, fn, arg_tex, arg_values, result):
                {"op": fn, "args": [arg_values], "result": shown(result)})
 
 
-def _binary_row(symbol, formula, op, args, result):
-    return Row(symbol, formula, {"op": op, "args": args, "result": shown(result)})
+def _binary_row(symbol, op, args, result, formula=None):
+    """A product or sum; without a formula the symbol is the formula (u_t ⊙ H_{t-1} names itself)."""
+    return Row(symbol, formula or symbol, {"op": op, "args": args, "result": shown(result)})
 
 
 def step_rows(cell, trace, x, states, weights, options):
@@ -95,31 +91,32 @@ def step_rows(cell, trace, x, states, weights, options):
         if options.get("reset", "after") == "after":
             hidden = states["H_prev_values"] @ w["W_h"] + w["b_Wh"]
             rows.append(_affine_row("H_{t-1} W_h + b_{Wh}", [Hp], ["W_h"], ["b_{Wh}"], w, hidden))
-            rows.append(_binary_row(r"r_t \odot (H_{t-1} W_h + b_{Wh})", r"r_t \odot (H_{t-1} W_h + b_{Wh})", "mul",
+            rows.append(_binary_row(r"r_t \odot (H_{t-1} W_h + b_{Wh})", "mul",
                                     [shown(t["r"]), shown(hidden)], t["reset_H"]))
             rows.append(_affine_row(SYMBOL["a_h"], [X], ["U_h"], ["b_h"], w, t["a_h"],
                                     plus=[(r"r_t \odot (H_{t-1} W_h + b_{Wh})", shown(t["reset_H"]))]))
         else:
-            rows.append(_binary_row(r"r_t \odot H_{t-1}", r"r_t \odot H_{t-1}", "mul",
+            rows.append(_binary_row(r"r_t \odot H_{t-1}", "mul",
                                     [shown(t["r"]), states["H_prev"]], t["reset_H"]))
             reset_tex = (r"(r_t \odot H_{t-1})", shown(t["reset_H"]))
             rows.append(_affine_row(SYMBOL["a_h"], [X, reset_tex], ["U_h", "W_h"], ["b_h", "b_{Wh}"], w, t["a_h"]))
         rows.append(_unary_row(SYMBOL["H_tilde"], "tanh", SYMBOL["a_h"], shown(t["a_h"]), t["H_tilde"]))
-        rows.append(_binary_row(r"u_t \odot H_{t-1}", r"u_t \odot H_{t-1}", "mul", [shown(t["u"]), states["H_prev"]], t["keep"]))
-        rows.append(_binary_row(r"(1 - u_t) \odot \tilde{H}_t", r"(1 - u_t) \odot \tilde{H}_t", "one_minus_mul",
+        rows.append(_binary_row(r"u_t \odot H_{t-1}", "mul", [shown(t["u"]), states["H_prev"]], t["keep"]))
+        rows.append(_binary_row(r"(1 - u_t) \odot \tilde{H}_t", "one_minus_mul",
                                 [shown(t["u"]), shown(t["H_tilde"])], t["write"]))
-        rows.append(_binary_row("H_t", r"u_t \odot H_{t-1} + (1 - u_t) \odot \tilde{H}_t", "add",
-                                [shown(t["keep"]), shown(t["write"])], t["H"]))
+        rows.append(_binary_row("H_t", "add", [shown(t["keep"]), shown(t["write"])], t["H"],
+                                r"u_t \odot H_{t-1} + (1 - u_t) \odot \tilde{H}_t"))
         return rows
     gate("f", "sigmoid")
     gate("i", "sigmoid")
     gate("c", "tanh")
     gate("o", "sigmoid")
-    rows.append(_binary_row(r"f_t \odot C_{t-1}", r"f_t \odot C_{t-1}", "mul", [shown(t["f"]), states["C_prev"]], t["keep"]))
-    rows.append(_binary_row(r"i_t \odot \tilde{C}_t", r"i_t \odot \tilde{C}_t", "mul", [shown(t["i"]), shown(t["C_tilde"])], t["write"]))
-    rows.append(_binary_row("C_t", r"f_t \odot C_{t-1} + i_t \odot \tilde{C}_t", "add", [shown(t["keep"]), shown(t["write"])], t["C"]))
+    rows.append(_binary_row(r"f_t \odot C_{t-1}", "mul", [shown(t["f"]), states["C_prev"]], t["keep"]))
+    rows.append(_binary_row(r"i_t \odot \tilde{C}_t", "mul", [shown(t["i"]), shown(t["C_tilde"])], t["write"]))
+    rows.append(_binary_row("C_t", "add", [shown(t["keep"]), shown(t["write"])], t["C"],
+                            r"f_t \odot C_{t-1} + i_t \odot \tilde{C}_t"))
     rows.append(_unary_row(r"\tanh(C_t)", "tanh", "C_t", shown(t["C"]), t["tanh_C"]))
-    rows.append(_binary_row("H_t", r"o_t \odot \tanh(C_t)", "mul", [shown(t["o"]), shown(t["tanh_C"])], t["H"]))
+    rows.append(_binary_row("H_t", "mul", [shown(t["o"]), shown(t["tanh_C"])], t["H"], r"o_t \odot \tanh(C_t)"))
     return rows
 
 
