@@ -130,7 +130,7 @@ class _Recurrent:
 
     def __call__(self, x, state=None):
         x, states, batched = self._check_input(x, state)
-        H, D = self.hidden_size, len(self.directions)
+        D = len(self.directions)
         layer_input, caches, finals = x, [], [[] for _ in self.state_names]
         for layer in range(self.num_layers):
             outputs = []
@@ -146,7 +146,8 @@ class _Recurrent:
             layer_input = np.concatenate(outputs, axis=-1) if D == 2 else outputs[0]
         finals = tuple(np.stack(f) for f in finals)
         self._last = (caches, x.shape, batched, x.dtype)
-        return self._present(layer_input, finals, batched)
+        # a copy: the last layer's output is also what backward reads, and must not change under the caller
+        return self._present(layer_input.copy(), finals, batched)
 
     def _present(self, out, finals, batched):
         if not batched:

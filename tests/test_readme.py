@@ -16,3 +16,4 @@ def test_readme_python_sample_runs_and_prints_the_trace():
     assert namespace["out"].shape == (5, 4, 2 * 2)
     assert namespace["grads"].x.shape == (5, 4, 3)
     assert [line.split("=")[0].strip() for line in printed.getvalue().splitlines()] == list(namespace["step"].as_dict())
+
