@@ -95,3 +95,13 @@ def test_a_sequence_carries_the_displayed_state():
     for previous, rows in zip(ex.traces, ex.rows[1:]):
         carried = rows[-3].check["args"][1]  # u_t ⊙ H_{t-1} uses H_{t-1} as displayed
         assert carried == examples.shown(previous.H)
+
+
+@pytest.mark.parametrize("cell,reset", [("rnn", "after"), ("gru", "after"), ("gru", "before"), ("lstm", "after")])
+def test_one_step_example_is_the_first_step_of_the_sequence(cell, reset):
+    """Diagrams with numbers show the one-step example; the pages call it the sequence's first step."""
+    one, four = examples.example(cell, 1, reset), examples.example(cell, 4, reset)
+    assert one.weights.arrays().keys() == four.weights.arrays().keys()
+    assert all(np.array_equal(a, b) for a, b in zip(one.weights.arrays().values(), four.weights.arrays().values()))
+    assert np.array_equal(one.xs[0], four.xs[0])
+    assert [r.check for r in one.rows[0]] == [r.check for r in four.rows[0]]
