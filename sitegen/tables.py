@@ -30,21 +30,21 @@ def html_table(header, rows, caption=""):
 
 
 def cost_table(input_size=128, hidden_size=128):
-    """Gates, state vectors, parameters and work per step, for the same input and hidden sizes."""
-    header = ["Cell", "Gates", "State", "Parameters (notes)", "Parameters (PyTorch)", "Parameters (Keras)",
-              "Matmul multiply-adds", "Pointwise ops", "σ", "tanh"]
-    rows = []
+    """Two narrow tables (they also fit a printed page): what each cell stores, and what one step costs."""
+    sizes = f"input size $D = {input_size}$, hidden size $H = {hidden_size}$"
+    stored, work = [], []
     for cell in CELLS:
         cost = counts.step_cost(cell, input_size, hidden_size)
         params = [counts.parameter_count(cell, input_size, hidden_size, convention=c) for c in ("notes", "torch", "keras")]
         gates = cost["sigmoids"] // hidden_size  # every gate is one sigmoid per hidden unit
-        rows.append([NAMES[cell], gates, STATES[cell],
-                     *(f"{p:,}" for p in params), f"{cost['matmul_macs']:,}", f"{cost['pointwise']:,}",
-                     f"{cost['sigmoids']:,}", f"{cost['tanhs']:,}"])
+        stored.append([NAMES[cell], gates, STATES[cell], *(f"{p:,}" for p in params)])
+        work.append([NAMES[cell], *(f"{cost[k]:,}" for k in ("matmul_macs", "pointwise", "sigmoids", "tanhs"))])
     gru, lstm = (counts.step_cost(c, input_size, hidden_size)["matmul_macs"] for c in ("gru", "lstm"))
-    caption = (f"Per time step and sequence, input size $D = {input_size}$, hidden size $H = {hidden_size}$. "
-               f"The GRU does {gru / lstm:.0%} of the LSTM's multiply-adds.")
-    return html_table(header, rows, caption)
+    return (html_table(["Cell", "Gates", "State", "Parameters (notes)", "Parameters (PyTorch)", "Parameters (Keras)"],
+                       stored, f"Parameters, {sizes}")
+            + html_table(["Cell", "Matmul multiply-adds", "Pointwise ops", "σ", "tanh"], work,
+                         f"Work per time step and sequence, {sizes}. "
+                         f"The GRU does {gru / lstm:.0%} of the LSTM's multiply-adds."))
 
 
 class Label(str):
