@@ -8,12 +8,15 @@ Each row carries what it shows as data (`Row.check`) so tests can recompute it f
 """
 import dataclasses
 import functools
+import json
 import math
 
 import numpy as np
 
 import gru_ref
 from gru_ref.convert import WEIGHT_CLASSES
+
+from .mathml import latex_to_mathml
 
 DECIMALS = 3
 SIZES = {"input": 3, "hidden": 2}
@@ -247,23 +250,17 @@ def substituted(check):
     }[op]()
 
 
-def _math(tex):
-    from .mathml import latex_to_mathml  # imported late: a rebuild in `mkdocs serve` reloads it
-    return latex_to_mathml(tex)
-
-
 def _escape_attribute(text):
     return text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
 
 
 def render_rows(rows, caption):
-    import json
     lines = [f'<div class="gr-scroll"><table class="gr-example"><caption>{caption}</caption>',
              "<thead><tr><th>Quantity</th><th>Value</th><th>With the numbers</th></tr></thead><tbody>"]
     for row in rows:
         check = _escape_attribute(json.dumps(row.check, sort_keys=True))
         quantity = row.symbol if row.formula == row.symbol else f"{row.symbol} = {row.formula}"  # a product names itself
-        cells = (_math(quantity), _math(_tex_vector(row.check["result"])), _math(substituted(row.check)))
+        cells = [latex_to_mathml(tex) for tex in (quantity, _tex_vector(row.check["result"]), substituted(row.check))]
         lines.append(f"<tr data-check='{check}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     lines.append("</tbody></table></div>")
     return "\n".join(lines)
@@ -291,20 +288,20 @@ def render_given(ex):
     states = [f"{n} = {_tex_vector(shown(s, 1))}" for n, s in zip(state_names, ex.initial)]
     pairs = [r",\quad ".join(inputs[k:k + 2]) for k in range(0, len(inputs), 2)]  # two per line fit a page
     items = pairs + [r",\quad ".join(states)] + _weights_tex(ex.weights)
-    return '<div class="gr-given">' + "".join(f"<p>{_math(tex)}</p>" for tex in items) + "</div>"
+    return '<div class="gr-given">' + "".join(f"<p>{latex_to_mathml(tex)}</p>" for tex in items) + "</div>"
 
 
 def render_summary(ex):
     """How the state and the gates evolve over the sequence, one row per step."""
     fields = {"rnn": ("H",), "gru": ("u", "r", "H"), "lstm": ("f", "i", "o", "C", "H")}[ex.cell]
-    head = "".join(f"<th>{_math(SYMBOL[f])}</th>" for f in fields)
+    head = "".join(f"<th>{latex_to_mathml(SYMBOL[f])}</th>" for f in fields)
     body = []
     for t, (x, trace) in enumerate(zip(ex.xs, ex.traces), start=1):
         values = trace.as_dict()
-        cells = [_math(str(t)), _math(_tex_vector(shown(x, 1)))]
-        cells += [_math(_tex_vector(shown(values[f]))) for f in fields]
+        cells = [latex_to_mathml(str(t)), latex_to_mathml(_tex_vector(shown(x, 1)))]
+        cells += [latex_to_mathml(_tex_vector(shown(values[f]))) for f in fields]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (f'<div class="gr-scroll"><table class="gr-summary"><caption>The sequence at a glance</caption><thead><tr><th>{_math("t")}</th><th>{_math("x_t")}</th>{head}</tr></thead>'
+    return (f'<div class="gr-scroll"><table class="gr-summary"><caption>The sequence at a glance</caption><thead><tr><th>{latex_to_mathml("t")}</th><th>{latex_to_mathml("x_t")}</th>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>")
 
 

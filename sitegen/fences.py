@@ -21,11 +21,11 @@ from pymdownx.superfences import SuperFencesException
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 CELLS = ("rnn", "gru", "lstm")
-OPTIONS = {  # fence -> option -> (allowed values, default)
+OPTIONS = {  # fence -> option -> (allowed values, default); a list default takes a list of allowed values
     "gru-diagram": {"cell": (CELLS, None), "reset": (("after", "before"), "after"), "values": ((True, False), False)},
     "gru-example": {"cell": (CELLS, None), "steps": ((1, 4), 1), "reset": (("after", "before"), "after")},
     "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (("gru", "lstm"), "gru"),
-                 "cells": ([list(CELLS[:k]) for k in (1, 2, 3)] + [["gru", "lstm"]], list(CELLS))},
+                 "cells": (CELLS, list(CELLS))},
     "gru-table": {"table": (("cost", "gate-order", "conventions"), None), "cell": (CELLS, "gru")},
     "gru-source": {"function": (("rnn_step", "gru_step", "lstm_step", "run_sequence"), None)},
 }
@@ -47,7 +47,12 @@ def parse_options(fence, source):
     options = {}
     for name, (allowed, default) in spec.items():
         value = given.get(name, default)
-        if value not in allowed or type(value) is not type(allowed[0]):
+        if isinstance(default, list):
+            if not isinstance(value, list) or not value or any(v not in allowed for v in value):
+                raise SuperFencesException(
+                    f"```{fence}: option {name!r} must be a non-empty list of {list(allowed)}, got {value!r}")
+            value = tuple(value)  # hashable, so generators can cache on it
+        elif value not in allowed or type(value) is not type(allowed[0]):
             raise SuperFencesException(f"```{fence}: option {name!r} must be one of {list(allowed)}, got {value!r}")
         options[name] = value
     return options

@@ -7,6 +7,8 @@ import numpy as np
 from gru_ref import convert, counts
 from gru_ref.cells import GRUWeights, LSTMWeights, RNNWeights
 
+from .mathml import latex_to_mathml
+
 CELLS = ("rnn", "gru", "lstm")
 NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 STATES = {"rnn": "$H_t$", "gru": "$H_t$", "lstm": "$H_t$ and $C_t$"}
@@ -14,7 +16,6 @@ STATES = {"rnn": "$H_t$", "gru": "$H_t$", "lstm": "$H_t$ and $C_t$"}
 
 def _inline(text):
     """Cell text to HTML: $TeX$ becomes MathML, `name` becomes code."""
-    from .mathml import latex_to_mathml  # imported late: a rebuild in `mkdocs serve` reloads it
     parts = re.split(r"(\$[^$]+\$|`[^`]+`)", str(text))
     return "".join(latex_to_mathml(p[1:-1]) if p.startswith("$") else f"<code>{html.escape(p[1:-1])}</code>"
                    if p.startswith("`") else html.escape(p) for p in parts)

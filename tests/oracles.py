@@ -366,21 +366,6 @@ def keras_block_permutation(cell, H):
     return np.concatenate([np.arange(k * H, (k + 1) * H) for k in blocks])
 
 
-def keras_to_torch_names(cell, arrays, reset_after=True):
-    """Keras [kernel, recurrent_kernel, bias] as a torch state_dict of the same function (hand mapping)."""
-    kernel, recurrent, *bias = arrays
-    H = recurrent.shape[0]
-    order = keras_block_permutation(cell, H)
-    result = {"weight_ih_l0": kernel[:, order].T, "weight_hh_l0": recurrent[:, order].T}
-    if bias:
-        (bias,) = bias
-        if cell == "gru" and reset_after:
-            result.update(bias_ih_l0=bias[0][order], bias_hh_l0=bias[1][order])
-        else:
-            result.update(bias_ih_l0=bias[order], bias_hh_l0=np.zeros_like(bias[order]))
-    return result
-
-
 def keras_gradients_in_torch_names(cell, d_weights, reset_after=True):
     """Gradients of keras' weights, renamed like torch's parameters.
 

@@ -23,6 +23,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
     ("gru-diagram", "reset: after", "option 'cell' must be one of"),
     ("gru-table", "table: [cost", "not valid YAML"),
     ("gru-source", "just text", "expected 'option: value' lines"),
+    ("gru-plot", "plot: gradient-norm\ncells: [gru, transformer]", "option 'cells' must be a non-empty list of"),
+    ("gru-plot", "plot: gradient-norm\ncells: gru", "option 'cells' must be a non-empty list of"),
 ])
 def test_bad_options_raise_an_error_naming_the_fence_and_the_option(fence, body, message):
     with pytest.raises(SuperFencesException) as error:
@@ -32,6 +34,11 @@ def test_bad_options_raise_an_error_naming_the_fence_and_the_option(fence, body,
 
 def test_defaults_fill_missing_options():
     assert fences.parse_options("gru-example", "cell: lstm") == {"cell": "lstm", "steps": 1, "reset": "after"}
+
+
+def test_list_options_accept_any_order_of_allowed_items():
+    options = fences.parse_options("gru-plot", "plot: gradient-norm\ncells: [lstm, rnn]")
+    assert options["cells"] == ("lstm", "rnn")
 
 
 @pytest.mark.parametrize("function", ["gru_step", "lstm_step", "rnn_step"])
