@@ -1,4 +1,4 @@
-"""Shared pytest setup for the gru_ref tests.
+"""Shared pytest setup: tests/gru_ref tests the library, tests/site the site built from it.
 
 - KERAS_BACKEND=torch and at most 2 BLAS/torch threads, set before anything imports keras or torch.
 - GRU_REF_STRICT=1 (set in CI) turns every skip into a failure, so a missing oracle can never pass quietly.
@@ -11,8 +11,10 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_threads, "2")
 
-# The test helpers (oracles.py) live next to this file; make them importable under any --import-mode.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The test helpers (oracles.py, site_server.py) live beside the tests that use them, in tests/gru_ref
+# (the library's tests) and tests/site (the site's); make them importable under any --import-mode.
+for _part in ("gru_ref", "site"):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), _part))
 
 import pytest  # noqa: E402
 

@@ -149,7 +149,7 @@ def test_scans_catch_what_they_look_for():
 
 def test_the_build_date_is_the_last_commits_day(site):
     """The one date in the site (sitemap.xml.gz's header) comes from git, not from the clock."""
-    commit = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=Path(__file__).resolve().parents[1],
+    commit = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=Path(__file__).resolve().parents[2],
                             capture_output=True, text=True, check=True)
     commit_day = int(commit.stdout) - int(commit.stdout) % 86400
     header = (site / "sitemap.xml.gz").read_bytes()[:8]

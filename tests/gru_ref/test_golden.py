@@ -1,4 +1,4 @@
-"""gru_ref against outputs and gradients recorded from torch and keras (tests/golden/record.py).
+"""gru_ref against outputs and gradients recorded from torch and keras (tests/gru_ref/golden/record.py).
 
 Needs neither torch nor keras: this module imports only numpy, gru_ref and the recorder's file writer.
 The recorded values all come from torch or keras, never from gru_ref.
@@ -18,7 +18,7 @@ import gru_ref
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
 FILES = sorted(GOLDEN.glob("*.npz"))
 LAYERS = {"rnn": gru_ref.RNN, "gru": gru_ref.GRU, "lstm": gru_ref.LSTM}
-REPO = GOLDEN.parent.parent
+REPO = GOLDEN.parents[2]
 
 
 def load(path):

@@ -2,8 +2,8 @@
 
 Run from the repository root with torch and keras installed (KERAS_BACKEND=torch is set here):
 
-    .venv/bin/python tests/golden/record.py            # rewrites tests/golden/*.npz
-    .venv/bin/python tests/golden/record.py --out DIR  # writes elsewhere (test_golden compares the two)
+    .venv/bin/python tests/gru_ref/golden/record.py            # rewrites tests/gru_ref/golden/*.npz
+    .venv/bin/python tests/gru_ref/golden/record.py --out DIR  # writes elsewhere (test_golden compares the two)
 
 Every value comes from torch or keras (gradients by torch autograd, through the Keras layer for Keras
 cases), never from gru_ref. Deterministic: seeded inputs and weights, and .npz files written with fixed

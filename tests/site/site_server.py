@@ -15,7 +15,7 @@ import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Override only to try these tests on a scratch site while the real pages are being written.
 CONFIG = Path(os.environ.get("GRU_REF_MKDOCS_CONFIG", ROOT / "mkdocs.yml"))
 

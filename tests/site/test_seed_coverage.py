@@ -1,6 +1,6 @@
 """Every claim of the seed lecture notes is taught, and where needed corrected, somewhere on the site.
 
-tests/seed_coverage.yml maps each claim of the notes (an exact substring) to a chapter and a heading
+tests/site/seed_coverage.yml maps each claim of the notes (an exact substring) to a chapter and a heading
 anchor. These tests check the mapping against the notes and against the pages themselves:
 - each substring occurs exactly once in the notes, so it identifies one claim;
 - together the substrings cover every word of every sentence, bullet, equation and heading of the
@@ -15,7 +15,7 @@ import markdown
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 MAPPING_FILE = Path(__file__).with_name("seed_coverage.yml")
 

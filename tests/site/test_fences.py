@@ -13,7 +13,7 @@ from pymdownx.superfences import SuperFencesException
 import gru_ref.cells
 from sitegen import fences
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("fence,body,message", [
