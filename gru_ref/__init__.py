@@ -2,4 +2,4 @@
 from .cells import (GRUStep, GRUWeights, LSTMStep, LSTMWeights, RNNStep, RNNWeights,
                     gru_step, lstm_step, rnn_step, run_sequence)
 from .layers import GRU, LSTM, RNN, Gradients
-from . import convert
+from . import convert, registry

@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 
 from .activations import relu, sigmoid, tanh
-from .checks import check_step, expect_shape, float_array
+from .checks import check_step, expect_shape, float_array, one_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +91,7 @@ class LSTMWeights(Weights):
 @dataclasses.dataclass(frozen=True)
 class Trace:
     """Every intermediate of one step, by name; `str()` prints one line per value."""
+    STATE = ("H",)  # the fields that carry over to the next step
 
     def as_dict(self):
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -127,6 +128,7 @@ class GRUStep(Trace):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class LSTMStep(Trace):
+    STATE = ("H", "C")
     a_f: np.ndarray
     f: np.ndarray  # forget gate: how much of C_{t-1} is kept
     a_i: np.ndarray
@@ -148,8 +150,7 @@ RESET_PLACEMENTS = ("after", "before")
 
 @check_step
 def rnn_step(x, H_prev, w, nonlinearity="tanh"):
-    if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"nonlinearity: expected one of {sorted(NONLINEARITIES)}, got {nonlinearity!r}")
+    one_of(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
     a = x @ w.U + H_prev @ w.W + w.b
     H = NONLINEARITIES[nonlinearity](a)
     return RNNStep(a, H)
@@ -157,8 +158,7 @@ def rnn_step(x, H_prev, w, nonlinearity="tanh"):
 
 @check_step
 def gru_step(x, H_prev, w, reset="after"):
-    if reset not in RESET_PLACEMENTS:
-        raise ValueError(f"reset: expected 'after' or 'before', got {reset!r}")
+    one_of(reset, "reset", RESET_PLACEMENTS)
     a_u = x @ w.U_u + H_prev @ w.W_u + w.b_u
     u = sigmoid(a_u)
     a_r = x @ w.U_r + H_prev @ w.W_r + w.b_r
@@ -203,5 +203,5 @@ def run_sequence(step, xs, states, w, **options):
     for x in xs:
         trace = step(x, *states, w, **options)
         traces.append(trace)
-        states = (trace.H, trace.C) if isinstance(trace, LSTMStep) else (trace.H,)
+        states = tuple(getattr(trace, name) for name in trace.STATE)
     return traces

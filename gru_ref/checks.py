@@ -6,6 +6,20 @@ import numpy as np
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
+def one_of(value, name, allowed):
+    """`value` if it is one of `allowed`, else a ValueError naming the argument and the choices."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    raise ValueError(f"{name}: expected one of {', '.join(repr(a) for a in allowed)}, got {value!r}")
+
+
+def positive_int(value, name):
+    """`value` as an int if it is a positive integer (a bool is not), else a ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
 def float_array(value, name):
     """`value` as a float32/float64 array with only finite entries."""
     array = np.asarray(value)

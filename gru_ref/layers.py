@@ -8,8 +8,9 @@ import dataclasses
 
 import numpy as np
 
-from . import convert
-from .checks import expect_shape, float_array, same_dtype
+from . import convert, registry
+from .cells import NONLINEARITIES, RESET_PLACEMENTS
+from .checks import expect_shape, float_array, one_of, positive_int, same_dtype
 from .kernels import GRUKernel, LSTMKernel, RNNKernel
 
 
@@ -21,15 +22,17 @@ class Gradients:
 
 
 class _Recurrent:
-    cell = None  # "rnn", "gru" or "lstm"
-    gate_blocks = None
+    cell = None  # "rnn", "gru" or "lstm": the registry entry this layer runs
     state_names = ("h0",)
+
+    @property
+    def gate_blocks(self):
+        return len(registry.cell(self.cell).blocks)
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  bidirectional=False, seed=0, dtype=np.float32):
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+            positive_int(value, name)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.directions = ("", "_reverse") if bidirectional else ("",)
@@ -215,25 +218,21 @@ def _as_numpy(value):
 
 
 class RNN(_Recurrent):
-    cell, gate_blocks = "rnn", 1
+    cell = "rnn"
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, bidirectional=False, seed=0, dtype=np.float32):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = one_of(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
         self.kernel = RNNKernel(nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional, seed, dtype)
 
 
 class GRU(_Recurrent):
-    cell, gate_blocks = "gru", 3
+    cell = "gru"
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  bidirectional=False, reset="after", seed=0, dtype=np.float32):
-        if reset not in ("after", "before"):
-            raise ValueError(f"reset: expected 'after' or 'before', got {reset!r}")
-        self.reset = reset
+        self.reset = one_of(reset, "reset", RESET_PLACEMENTS)
         self.kernel = GRUKernel(reset)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional, seed, dtype)
 
@@ -247,6 +246,6 @@ class GRU(_Recurrent):
 
 
 class LSTM(_Recurrent):
-    cell, gate_blocks = "lstm", 4
+    cell = "lstm"
     state_names = ("h0", "c0")
     kernel = LSTMKernel()

@@ -11,10 +11,9 @@ import math
 
 import numpy as np
 
-from gru_ref import activations, cells
+from gru_ref import activations, registry
+from gru_ref.checks import positive_int
 
-# looked up in gru_ref.cells at each call, so the graph always follows the current code
-STEPS = {"rnn": ("rnn_step", "RNNWeights"), "gru": ("gru_step", "GRUWeights"), "lstm": ("lstm_step", "LSTMWeights")}
 UFUNC_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.matmul: "@"}
 ACTIVATIONS = {"sigmoid": activations.sigmoid, "tanh": activations.tanh, "relu": activations.relu}
 KINDS = {"+": "add", "-": "sub", "*": "mul", "@": "matmul"}
@@ -138,15 +137,11 @@ def _kind(value, edges_in):
 
 def trace_graph(cell, input_size=2, hidden_size=3, **options):
     """Run the raw step of `cell` ("rnn" | "gru" | "lstm") on Symbols; options go to the step."""
-    if cell not in STEPS:
-        raise ValueError(f"cell: expected one of {sorted(STEPS)}, got {cell!r}")
-    for arg, size in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise ValueError(f"{arg}: expected a positive int, got {size!r}")
-    step, weights_class = (getattr(cells, name) for name in STEPS[cell])
-    raw = step.__wrapped__  # the step without its input checks, which would refuse symbols
+    entry = registry.cell(cell)
+    D, H = positive_int(input_size, "input_size"), positive_int(hidden_size, "hidden_size")
+    weights_class = entry.weights
+    raw = entry.step.__wrapped__  # the step without its input checks, which would refuse symbols
     *inputs, _weights = [p.name for p in inspect.signature(raw).parameters.values() if p.default is p.empty]
-    D, H = input_size, hidden_size
     tape = []
     leaves = {name: Symbol(name, (D,) if k == 0 else (H,), tape=tape) for k, name in enumerate(inputs)}
     shapes = {"U": (D, H), "W": (H, H), "b": (H,)}

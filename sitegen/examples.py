@@ -13,19 +13,14 @@ import math
 
 import numpy as np
 
-import gru_ref
-from gru_ref.convert import WEIGHT_CLASSES
+from gru_ref import registry
 
+from . import notation
 from .mathml import latex_to_mathml
 
 DECIMALS = 3
+UNROUNDED = 15  # decimals kept when gru_ref is checked against the hand computation before any rounding
 SIZES = {"input": 3, "hidden": 2}
-STEP = {"rnn": gru_ref.rnn_step, "gru": gru_ref.gru_step, "lstm": gru_ref.lstm_step}
-SYMBOL = {  # trace field -> TeX in the notes' notation
-    "a": "a_t", "H": "H_t", "a_u": "a_{u,t}", "u": "u_t", "a_r": "a_{r,t}", "r": "r_t",
-    "a_h": r"a_{h,t}", "H_tilde": r"\tilde{H}_t", "a_f": "a_{f,t}", "f": "f_t", "a_i": "a_{i,t}", "i": "i_t",
-    "a_c": "a_{c,t}", "C_tilde": r"\tilde{C}_t", "a_o": "a_{o,t}", "o": "o_t", "C": "C_t", "tanh_C": r"\tanh(C_t)",
-}
 
 
 def shown(values, decimals=DECIMALS):
@@ -45,15 +40,10 @@ class Row:
     check: dict  # op, operands and result exactly as displayed (strings), for recomputing by hand
 
 
-def _affine_row(symbol, inputs, matrices, biases, weights, result, plus=()):
-    """symbol = sum_k input_k M_k + biases + plus; inputs and plus are (TeX, displayed values)."""
-    formula = " + ".join([f"{x} {m}" for (x, _), m in zip(inputs, matrices)] + list(biases) + [p for p, _ in plus])
-    terms = [{"vector": vals, "matrix": m, "values": shown(weights[_field(m)], 1)}
-             for (_, vals), m in zip(inputs, matrices)]
-    biases = [{"name": b, "values": shown(weights[_field(b)], 1)} for b in biases]
-    plus = [{"name": p, "values": vals} for p, vals in plus]
-    return Row(symbol, formula, {"op": "affine", "terms": terms, "biases": biases, "plus": plus,
-                                 "result": shown(result)})
+def _tex_weight(name):
+    """A weights field like W_h or b_Wh -> its TeX, W_h or b_{Wh}."""
+    kind, _, gate = name.partition("_")
+    return f"{kind}_{{{gate}}}" if len(gate) > 1 else name
 
 
 def _field(tex):
@@ -61,65 +51,69 @@ def _field(tex):
     return tex.replace("{", "").replace("}", "")
 
 
-def _unary_row(symbol, fn, arg_tex, arg_values, result):
-    return Row(symbol, rf"\{fn}\left({arg_tex}\right)" if fn == "tanh" else rf"\sigma\left({arg_tex}\right)",
-               {"op": fn, "args": [arg_values], "result": shown(result)})
+def step_rows(cell, trace, x, states, weights, options, decimals=DECIMALS):
+    """The rows of one step, in the order a hand calculation goes.
 
-
-def _binary_row(symbol, op, args, result, formula=None):
-    """A product or sum; without a formula the symbol is the formula (u_t ⊙ H_{t-1} names itself)."""
-    return Row(symbol, formula or symbol, {"op": op, "args": args, "result": shown(result)})
-
-
-def step_rows(cell, trace, x, states, weights, options):
-    """The rows of one step, in the order a hand calculation goes."""
-    w = weights.arrays()
-    X = ("x_t", shown(x, 1))
-    Hp = ("H_{t-1}", states["H_prev"])
-    t = trace.as_dict()
+    `states` holds each previous state as displayed (H_prev, C_prev: strings) and as the numbers
+    carried (H_prev_values); computed values are shown with `decimals`.
+    """
+    entry, w, t = registry.cell(cell), weights.arrays(), trace.as_dict()
+    tex = {field: n.tex for field, n in notation.table(cell, options.get("reset", "after")).items()}
+    fmt = functools.partial(shown, decimals=decimals)
+    X = (tex["x"], shown(x, 1))
+    Hp = (tex["H_prev"], states["H_prev"])
     rows = []
 
-    def gate(letter, fn):
-        a, g = f"a_{letter}", letter if letter in "urfio" else {"h": "H_tilde", "c": "C_tilde"}[letter]
-        rows.append(_affine_row(SYMBOL[a], [X, Hp], [f"U_{letter}", f"W_{letter}"], [f"b_{letter}"], w, t[a]))
-        rows.append(_unary_row(SYMBOL[g], fn, SYMBOL[a], shown(t[a]), t[g]))
+    def affine(symbol, inputs, matrices, biases, result, plus=()):
+        """symbol = sum_k input_k M_k + biases + plus; inputs and plus are (TeX, displayed values)."""
+        formula = " + ".join([f"{x} {m}" for (x, _), m in zip(inputs, matrices)] + list(biases) + [p for p, _ in plus])
+        terms = [{"vector": vals, "matrix": m, "values": shown(w[_field(m)], 1)} for (_, vals), m in zip(inputs, matrices)]
+        rows.append(Row(symbol, formula, {
+            "op": "affine", "terms": terms, "biases": [{"name": b, "values": shown(w[_field(b)], 1)} for b in biases],
+            "plus": [{"name": p, "values": vals} for p, vals in plus], "result": fmt(result)}))
+
+    def unary(field, function, arg):
+        formula = rf"\tanh\left({tex[arg]}\right)" if function == "tanh" else rf"\sigma\left({tex[arg]}\right)"
+        if function == "relu":
+            formula = rf"\operatorname{{relu}}\left({tex[arg]}\right)"
+        rows.append(Row(tex[field], formula, {"op": function, "args": [fmt(t[arg])], "result": fmt(t[field])}))
+
+    def binary(symbol, op, args, result, formula=None):
+        """A product or sum; without a formula the symbol is the formula (u_t ⊙ H_{t-1} names itself)."""
+        rows.append(Row(symbol, formula or symbol, {"op": op, "args": args, "result": fmt(result)}))
+
+    def block(key):
+        b = entry.block(key)
+        U, W, bias = (_tex_weight(n) for n in b.weight_names())
+        affine(tex[b.pre_activation], [X, Hp], [U, W], [bias], t[b.pre_activation])
+        unary(b.output, options.get("nonlinearity", "tanh") if cell == "rnn" else b.activation, b.pre_activation)
 
     if cell == "rnn":
-        rows.append(_affine_row("a_t", [X, Hp], ["U", "W"], ["b"], w, t["a"]))
-        rows.append(_unary_row("H_t", options.get("nonlinearity", "tanh"), "a_t", shown(t["a"]), t["H"]))
-        return rows
-    if cell == "gru":
-        gate("u", "sigmoid")
-        gate("r", "sigmoid")
+        block("")
+    elif cell == "gru":
+        block("u")
+        block("r")
+        reset_tex = tex["reset_H"]
         if options.get("reset", "after") == "after":
             hidden = states["H_prev_values"] @ w["W_h"] + w["b_Wh"]
-            rows.append(_affine_row("H_{t-1} W_h + b_{Wh}", [Hp], ["W_h"], ["b_{Wh}"], w, hidden))
-            rows.append(_binary_row(r"r_t \odot (H_{t-1} W_h + b_{Wh})", "mul",
-                                    [shown(t["r"]), shown(hidden)], t["reset_H"]))
-            rows.append(_affine_row(SYMBOL["a_h"], [X], ["U_h"], ["b_h"], w, t["a_h"],
-                                    plus=[(r"r_t \odot (H_{t-1} W_h + b_{Wh})", shown(t["reset_H"]))]))
+            affine("H_{t-1} W_h + b_{Wh}", [Hp], ["W_h"], ["b_{Wh}"], hidden)
+            binary(reset_tex, "mul", [fmt(t["r"]), fmt(hidden)], t["reset_H"])
+            affine(tex["a_h"], [X], ["U_h"], ["b_h"], t["a_h"], plus=[(reset_tex, fmt(t["reset_H"]))])
         else:
-            rows.append(_binary_row(r"r_t \odot H_{t-1}", "mul",
-                                    [shown(t["r"]), states["H_prev"]], t["reset_H"]))
-            reset_tex = (r"(r_t \odot H_{t-1})", shown(t["reset_H"]))
-            rows.append(_affine_row(SYMBOL["a_h"], [X, reset_tex], ["U_h", "W_h"], ["b_h", "b_{Wh}"], w, t["a_h"]))
-        rows.append(_unary_row(SYMBOL["H_tilde"], "tanh", SYMBOL["a_h"], shown(t["a_h"]), t["H_tilde"]))
-        rows.append(_binary_row(r"u_t \odot H_{t-1}", "mul", [shown(t["u"]), states["H_prev"]], t["keep"]))
-        rows.append(_binary_row(r"(1 - u_t) \odot \tilde{H}_t", "one_minus_mul",
-                                [shown(t["u"]), shown(t["H_tilde"])], t["write"]))
-        rows.append(_binary_row("H_t", "add", [shown(t["keep"]), shown(t["write"])], t["H"],
-                                r"u_t \odot H_{t-1} + (1 - u_t) \odot \tilde{H}_t"))
-        return rows
-    gate("f", "sigmoid")
-    gate("i", "sigmoid")
-    gate("c", "tanh")
-    gate("o", "sigmoid")
-    rows.append(_binary_row(r"f_t \odot C_{t-1}", "mul", [shown(t["f"]), states["C_prev"]], t["keep"]))
-    rows.append(_binary_row(r"i_t \odot \tilde{C}_t", "mul", [shown(t["i"]), shown(t["C_tilde"])], t["write"]))
-    rows.append(_binary_row("C_t", "add", [shown(t["keep"]), shown(t["write"])], t["C"],
-                            r"f_t \odot C_{t-1} + i_t \odot \tilde{C}_t"))
-    rows.append(_unary_row(r"\tanh(C_t)", "tanh", "C_t", shown(t["C"]), t["tanh_C"]))
-    rows.append(_binary_row("H_t", "mul", [shown(t["o"]), shown(t["tanh_C"])], t["H"], r"o_t \odot \tanh(C_t)"))
+            binary(reset_tex, "mul", [fmt(t["r"]), states["H_prev"]], t["reset_H"])
+            affine(tex["a_h"], [X, (f"({reset_tex})", fmt(t["reset_H"]))], ["U_h", "W_h"], ["b_h", "b_{Wh}"], t["a_h"])
+        unary("H_tilde", "tanh", "a_h")
+        binary(tex["keep"], "mul", [fmt(t["u"]), states["H_prev"]], t["keep"])
+        binary(tex["write"], "one_minus_mul", [fmt(t["u"]), fmt(t["H_tilde"])], t["write"])
+        binary(tex["H"], "add", [fmt(t["keep"]), fmt(t["write"])], t["H"], f"{tex['keep']} + {tex['write']}")
+    else:
+        for key in ("f", "i", "c", "o"):
+            block(key)
+        binary(tex["keep"], "mul", [fmt(t["f"]), states["C_prev"]], t["keep"])
+        binary(tex["write"], "mul", [fmt(t["i"]), fmt(t["C_tilde"])], t["write"])
+        binary(tex["C"], "add", [fmt(t["keep"]), fmt(t["write"])], t["C"], f"{tex['keep']} + {tex['write']}")
+        unary("tanh_C", "tanh", "C")
+        binary(tex["H"], "mul", [fmt(t["o"]), fmt(t["tanh_C"])], t["H"], rf"{tex['o']} \odot {tex['tanh_C']}")
     return rows
 
 
@@ -170,11 +164,31 @@ def _one_decimal(rng, shape, low=-9, high=9):
     return rng.integers(low, high + 1, size=shape) / 10.0
 
 
-def _step_rows(cell, trace, x, state, shown_state, weights, options):
+def _step_rows(cell, trace, x, state, shown_state, weights, options, decimals=DECIMALS):
     states = {"H_prev": shown_state[0], "H_prev_values": state[0]}
     if cell == "lstm":
         states["C_prev"] = shown_state[1]
-    return step_rows(cell, trace, x, states, weights, options)
+    return step_rows(cell, trace, x, states, weights, options, decimals)
+
+
+class DisagreesWithHandComputation(ValueError):
+    """gru_ref and the hand computation of a row differ by more than rounding can explain."""
+
+
+def check_against_hand(cell, trace, x, state, weights, options):
+    """Every row recomputed by hand from gru_ref's unrounded operands gives gru_ref's result.
+
+    A difference here is a bug in gru_ref (or in the rows), never a matter of rounding, so no
+    search for friendlier numbers could succeed: raise at once, naming the row and both values.
+    """
+    exact_state = tuple(shown(s, UNROUNDED) for s in state)
+    for row in _step_rows(cell, trace, x, state, exact_state, weights, options, UNROUNDED):
+        hand = [float(v) for v in by_hand(row.check)]
+        computed = [float(v) for v in row.check["result"]]
+        if not np.allclose(hand, computed, rtol=0, atol=1e-9):
+            raise DisagreesWithHandComputation(
+                f"{cell} worked example, row {row.symbol} = {row.formula}: by hand {hand}, gru_ref {computed} "
+                f"(x = {np.asarray(x).tolist()}, state = {[np.asarray(s).tolist() for s in state]}, options {options})")
 
 
 SEEDS = {"rnn": 0, "gru": 0, "lstm": 2}  # each cell its own weights, so the pages do not repeat numbers
@@ -188,19 +202,23 @@ def example(cell, steps=1, reset="after", seed=None, max_tries=5000):
 def _search(cell, steps, reset, seed, max_tries):
     """A worked example whose every row checks by hand; deterministic for a given seed."""
     rng = np.random.default_rng(seed)
+    entry = registry.cell(cell)
     options = {"reset": reset} if cell == "gru" else {}
-    fields = [f.name for f in dataclasses.fields(WEIGHT_CLASSES[cell])]
     D, H = SIZES["input"], SIZES["hidden"]
     shapes = {"U": (D, H), "W": (H, H), "b": (H,)}
+    checked = False
     for _ in range(max_tries):
-        weights = WEIGHT_CLASSES[cell](**{f: _one_decimal(rng, shapes[f[0]]) for f in fields})
-        initial = tuple(_one_decimal(rng, (H,), -5, 5) for _ in range(2 if cell == "lstm" else 1))
+        weights = entry.weights(**{f.name: _one_decimal(rng, shapes[f.name[0]]) for f in dataclasses.fields(entry.weights)})
+        initial = tuple(_one_decimal(rng, (H,), -5, 5) for _ in entry.states)
         state, shown_state = initial, tuple(shown(s, 1) for s in initial)
         xs, traces, rows = [], [], []
         for t in range(steps):
             for _ in range(300):  # the weights stay; only this step's input is redrawn
                 x = _one_decimal(rng, (D,), -10, 10)
-                trace = STEP[cell](x, *state, weights, **options)
+                trace = entry.step(x, *state, weights, **options)
+                if not checked:  # once, before searching: the search only ever deals with rounding
+                    check_against_hand(cell, trace, x, state, weights, options)
+                    checked = True
                 step = _step_rows(cell, trace, x, state, shown_state, weights, options)
                 if all(consistent(r.check) for r in step) and (t > 0 or _interesting(trace)):
                     break
@@ -208,7 +226,7 @@ def _search(cell, steps, reset, seed, max_tries):
                 break
             xs.append(x), traces.append(trace), rows.append(step)
             # By hand one carries the state as written down, so the next step starts from it.
-            shown_state = tuple(shown(s) for s in ((trace.H, trace.C) if cell == "lstm" else (trace.H,)))
+            shown_state = tuple(shown(getattr(trace, s)) for s in entry.states)
             state = tuple(np.array(s, dtype=float) for s in shown_state)
         if len(traces) == steps:
             return Example(cell, options, weights, np.array(xs), initial, traces, rows)
@@ -294,7 +312,8 @@ def render_given(ex):
 def render_summary(ex):
     """How the state and the gates evolve over the sequence, one row per step."""
     fields = {"rnn": ("H",), "gru": ("u", "r", "H"), "lstm": ("f", "i", "o", "C", "H")}[ex.cell]
-    head = "".join(f"<th>{latex_to_mathml(SYMBOL[f])}</th>" for f in fields)
+    tex = notation.table(ex.cell, ex.options.get("reset", "after"))
+    head = "".join(f"<th>{latex_to_mathml(tex[f].tex)}</th>" for f in fields)
     body = []
     for t, (x, trace) in enumerate(zip(ex.xs, ex.traces), start=1):
         values = trace.as_dict()

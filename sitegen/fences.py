@@ -5,8 +5,10 @@
     steps: 4
     ```
 
-Each fence checks its options, then calls the generator. Generators are imported when a
-fence runs, not here, so a rebuild in `mkdocs serve` uses freshly reloaded modules.
+Each fence checks its options, then asks the fragment cache (sitegen.cache) for the generator's
+output, which calls the generator only when the cache does not hold it. Generators, the cache and
+gru_ref's registry are imported when a fence runs, not here, so a rebuild in `mkdocs serve` uses
+freshly reloaded modules (MkDocs keeps this module: mkdocs.yml holds its functions).
 """
 import importlib
 import inspect
@@ -20,15 +22,21 @@ from pymdownx.superfences import SuperFencesException
 # the theme: the one place that silences it for `mkdocs build` and `mkdocs serve` alike.
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
-CELLS = ("rnn", "gru", "lstm")
-OPTIONS = {  # fence -> option -> (allowed values, default); a list default takes a list of allowed values
-    "gru-diagram": {"cell": (CELLS, None), "reset": (("after", "before"), "after"), "values": ((True, False), False)},
-    "gru-example": {"cell": (CELLS, None), "steps": ((1, 4), 1), "reset": (("after", "before"), "after")},
-    "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (("gru", "lstm"), "gru"),
-                 "cells": (CELLS, list(CELLS))},
-    "gru-table": {"table": (("cost", "gate-order", "conventions"), None), "cell": (CELLS, "gru")},
-    "gru-source": {"function": (("rnn_step", "gru_step", "lstm_step", "run_sequence"), None)},
-}
+
+
+def fence_options():
+    """fence -> option -> (allowed values, default); a list default takes a list of allowed values."""
+    registry = importlib.import_module("gru_ref.registry")
+    cells = tuple(registry.CELLS)
+    gated = tuple(key for key, cell in registry.CELLS.items() if cell.gates)
+    resets = registry.cell("gru").options["reset"]
+    return {
+        "gru-diagram": {"cell": (cells, None), "reset": (resets, resets[0]), "values": ((True, False), False)},
+        "gru-example": {"cell": (cells, None), "steps": ((1, 4), 1), "reset": (resets, resets[0])},
+        "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (gated, "gru"), "cells": (cells, list(cells))},
+        "gru-table": {"table": (("cost", "gate-order", "conventions"), None), "cell": (cells, "gru")},
+        "gru-source": {"function": (tuple(c.step.__name__ for c in registry.CELLS.values()) + ("run_sequence",), None)},
+    }
 
 
 def parse_options(fence, source):
@@ -40,7 +48,7 @@ def parse_options(fence, source):
         raise SuperFencesException(f"```{fence}: the body is not valid YAML options: {error}") from None
     if not isinstance(given, dict):
         raise SuperFencesException(f"```{fence}: expected 'option: value' lines, got {source.strip()!r}")
-    spec = OPTIONS[fence]
+    spec = fence_options()[fence]
     unknown = sorted(set(given) - set(spec))
     if unknown:
         raise SuperFencesException(f"```{fence}: unknown option(s) {unknown}; expected some of {sorted(spec)}")
@@ -58,11 +66,15 @@ def parse_options(fence, source):
     return options
 
 
-def _generate(fence, module, function, source, **extra):
+def _generate(fence, module, function, source):
     options = parse_options(fence, source)
-    generator = getattr(importlib.import_module(f"sitegen.{module}"), function)
+
+    def produce():
+        generator = getattr(importlib.import_module(f"sitegen.{module}"), function)
+        return generator(**options)
+
     try:
-        return generator(**options, **extra)
+        return importlib.import_module("sitegen.cache").fragment(f"{module}.{function}", options, produce)
     except SuperFencesException:
         raise
     except Exception as error:

@@ -6,24 +6,30 @@ import io
 import numpy as np
 
 import gru_ref
+from gru_ref import registry
+
+from . import notation
 
 SEQUENCE = {"steps": 24, "input": 4, "hidden": 8, "seed": 7, "weight_scale": 3, "switch_every": 6}
-GATES = {"gru": (("u", "update gate $u_t$"), ("r", "reset gate $r_t$")),
-         "lstm": (("f", "forget gate $f_t$"), ("i", "input gate $i_t$"), ("o", "output gate $o_t$"))}
+
+
+def gate_titles(cell):
+    """(trace field, title) of each gate of `cell`, in the notes' order: ('u', 'update gate $u_t$')."""
+    return tuple((gate.output, notation.of(cell, gate.output).titled()) for gate in registry.cell(cell).gates)
 
 
 def gate_traces(cell):
     """A seeded random cell run on a sequence that switches between two input patterns."""
     rng = np.random.default_rng(SEQUENCE["seed"])
     T, D, H = SEQUENCE["steps"], SEQUENCE["input"], SEQUENCE["hidden"]
-    weights = (gru_ref.GRUWeights if cell == "gru" else gru_ref.LSTMWeights).random(D, H, seed=SEQUENCE["seed"])
+    entry = registry.cell(cell)
+    weights = entry.weights.random(D, H, seed=SEQUENCE["seed"])
     # scaled up from PyTorch's initialisation, so the gates make visible decisions
     weights = type(weights)(**{k: SEQUENCE["weight_scale"] * v for k, v in weights.arrays().items()})
     patterns = rng.standard_normal((2, D))
     xs = patterns[(np.arange(T) // SEQUENCE["switch_every"]) % 2] + 0.3 * rng.standard_normal((T, D))
-    states = (np.zeros(H),) * (2 if cell == "lstm" else 1)
-    step = gru_ref.gru_step if cell == "gru" else gru_ref.lstm_step
-    return gru_ref.run_sequence(step, xs, states, weights)
+    states = (np.zeros(H),) * len(entry.states)
+    return gru_ref.run_sequence(entry.step, xs, states, weights)
 
 
 def gate_heatmaps_svg(cell):
@@ -32,7 +38,7 @@ def gate_heatmaps_svg(cell):
     import matplotlib.pyplot as plt
 
     traces = gate_traces(cell)
-    gates = GATES[cell]
+    gates = gate_titles(cell)
     with plt.rc_context({"svg.hashsalt": "gru-ref", "svg.fonttype": "none", "font.size": 9}):
         fig, axes = plt.subplots(len(gates), 1, figsize=(7, 1.5 * len(gates) + 0.6), sharex=True,
                                  layout="constrained")
@@ -52,7 +58,7 @@ def gate_heatmaps_svg(cell):
 
 
 def gate_heatmaps_html(cell):
-    names = ", ".join(title.split(" $")[0] for _, title in GATES[cell])
+    names = ", ".join(gate.name for gate in registry.cell(cell).gates)
     T, H = SEQUENCE["steps"], SEQUENCE["hidden"]
     alt = (f"Heatmaps of the {names} of a {cell.upper()} with {H} hidden units over {T} time steps; weights drawn "
            f"as PyTorch initialises them (uniform in ±1/√{H}), then multiplied by {SEQUENCE['weight_scale']}; the input "
@@ -61,33 +67,37 @@ def gate_heatmaps_html(cell):
 
 
 GRADIENT = {"steps": 40, "batch": 32, "size": 32, "seed": 3}
-LAYERS = {"rnn": gru_ref.RNN, "gru": gru_ref.GRU, "lstm": gru_ref.LSTM}
 
 
 @functools.lru_cache(maxsize=None)
 def gradient_norms(cell):
-    """Mean norm of d H_T / d state_k for each distance T - k, with PyTorch's initialisation.
+    """Mean norm of v ∂state_T/∂state_k for each distance T - k, with PyTorch's initialisation.
 
-    Through the public API: run the whole sequence once, then for each distance d rerun the
-    last d steps from the state reached before them and backpropagate a fixed unit vector
-    from H_T to that state (for the LSTM the state is H and C together).
+    v is a fixed random unit vector on H_T per sequence; for the LSTM the state is H and C together
+    and v is zero on C_T. Backpropagation through time done one step at a time, through the public
+    API: run the sequence keeping the state before every step, then from the last step back, rerun
+    each step from its state and backpropagate the current vector through it. The gradient reaching
+    the step's initial state is v times the product of the Jacobians so far: one backward pass of
+    one step per distance, instead of one pass over the last d steps for every distance d.
     """
     T, B, H = GRADIENT["steps"], GRADIENT["batch"], GRADIENT["size"]
+    entry = registry.cell(cell)
     rng = np.random.default_rng(GRADIENT["seed"])
-    layer = LAYERS[cell](H, H, seed=GRADIENT["seed"], dtype=np.float64)
+    layer = entry.layer(H, H, seed=GRADIENT["seed"], dtype=np.float64)
     xs = rng.standard_normal((T, B, H))
     direction = rng.standard_normal((1, B, H))
     direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
-    states = [None]  # the state before each step: None is zeros
+    lstm = len(entry.states) == 2  # the layer takes and returns (h, c) as a pair
+    zeros = np.zeros((1, B, H))
+    before = [(zeros, zeros) if lstm else zeros]  # the state before each step
     for t in range(T - 1):
-        _, state = layer(xs[t:t + 1], states[-1])
-        states.append(state)
+        before.append(layer(xs[t:t + 1], before[-1])[1])
+    v = (direction, zeros) if lstm else direction
     norms = []
-    for distance in range(1, T + 1):
-        layer(xs[T - distance:], states[T - distance])
-        grads = layer.backward(None, (direction, None) if cell == "lstm" else direction)
-        parts = grads.state if cell == "lstm" else (grads.state,)
-        norms.append(np.mean(np.sqrt(sum(np.sum(p * p, axis=-1) for p in parts))))
+    for t in reversed(range(T)):
+        layer(xs[t:t + 1], before[t])
+        v = layer.backward(None, v).state
+        norms.append(np.mean(np.sqrt(sum(np.sum(p * p, axis=-1) for p in (v if lstm else (v,))))))
     return np.arange(1, T + 1), np.array(norms)
 
 

@@ -4,14 +4,10 @@ import re
 
 import numpy as np
 
-from gru_ref import convert, counts
-from gru_ref.cells import GRUWeights, LSTMWeights, RNNWeights
+from gru_ref import convert, counts, registry
 
+from . import notation
 from .mathml import latex_to_mathml
-
-CELLS = ("rnn", "gru", "lstm")
-NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
-STATES = {"rnn": "$H_t$", "gru": "$H_t$", "lstm": "$H_t$ and $C_t$"}
 
 
 def _inline(text):
@@ -34,12 +30,12 @@ def cost_table(input_size=128, hidden_size=128):
     """Two narrow tables (they also fit a printed page): what each cell stores, and what one step costs."""
     sizes = f"input size $D = {input_size}$, hidden size $H = {hidden_size}$"
     stored, work = [], []
-    for cell in CELLS:
+    for cell, entry in registry.CELLS.items():
         cost = counts.step_cost(cell, input_size, hidden_size)
-        params = [counts.parameter_count(cell, input_size, hidden_size, convention=c) for c in ("notes", "torch", "keras")]
-        gates = cost["sigmoids"] // hidden_size  # every gate is one sigmoid per hidden unit
-        stored.append([NAMES[cell], gates, STATES[cell], *(f"{p:,}" for p in params)])
-        work.append([NAMES[cell], *(f"{cost[k]:,}" for k in ("matmul_macs", "pointwise", "sigmoids", "tanhs"))])
+        params = [counts.parameter_count(cell, input_size, hidden_size, convention=c) for c in counts.CONVENTIONS]
+        state = " and ".join(f"${notation.STATES[s].tex}$" for s in entry.states)
+        stored.append([entry.title, len(entry.gates), state, *(f"{p:,}" for p in params)])
+        work.append([entry.title, *(f"{cost[k]:,}" for k in ("matmul_macs", "pointwise", "sigmoids", "tanhs"))])
     gru, lstm = (counts.step_cost(c, input_size, hidden_size)["matmul_macs"] for c in ("gru", "lstm"))
     return (html_table(["Cell", "Gates", "State", "Parameters (notes)", "Parameters (PyTorch)", "Parameters (Keras)"],
                        stored, f"Parameters, {sizes}")
@@ -81,8 +77,8 @@ def _blocks(array, transposed=False):
 
 def gate_order_table(cell):
     """PyTorch's and Keras's packed arrays, block by block, as gru_ref.convert fills them."""
-    weights = _labelled({"rnn": RNNWeights, "gru": GRUWeights, "lstm": LSTMWeights}[cell])
-    torch = convert.to_torch(weights)
+    entry = registry.cell(cell)
+    weights = _labelled(entry.weights)
     rows = [[f"PyTorch `{name}`", _blocks(value, transposed=value.ndim == 2), "rows" if value.ndim == 2 else "entries"]
             for name, value in convert.to_torch(weights).items()]
     kernel, recurrent, bias = convert.to_keras(weights)
@@ -93,7 +89,7 @@ def gate_order_table(cell):
         rows.append(["Keras `bias` with `reset_after=False`", _blocks(convert.to_keras(weights, reset_after=False)[2]), "entries"])
     else:
         rows.append(["Keras `bias`", _blocks(bias), "entries"])
-    caption = f"Where gru_ref.convert puts each of the {NAMES[cell]}'s per-gate weights"
+    caption = f"Where gru_ref.convert puts each of the {entry.title}'s per-gate weights"
     return html_table(["Array", "Blocks, in order", "Blocks stacked as"], rows, caption)
 
 
@@ -128,12 +124,12 @@ GRU_SOURCES = [
 
 
 def _library_columns(library, reset):
-    orders = {"torch": convert.TORCH_GATE_ORDER, "keras": convert.KERAS_GATE_ORDER}[library]
-    letters = {"u": "z", "r": "r", "h": "n" if library == "torch" else "h"}
+    gru = registry.cell("gru")
+    order = {"torch": gru.torch_order, "keras": gru.keras_order}[library]
     params = counts.parameter_count("gru", 1, 1, convention=library, reset_after=reset == "after")
     weights = counts.parameter_count("gru", 1, 1, convention=library, bias=False)
     return {"reset": reset, "biases": f"{(params - weights) // 3} per gate",
-            "order": ", ".join(letters[g] for g in orders["gru"])}
+            "order": ", ".join(getattr(gru.block(key), library) for key in order)}
 
 
 def conventions_table():

@@ -9,7 +9,7 @@ import pytest
 
 import gru_ref
 import oracles
-from gru_ref import convert
+from gru_ref import convert, registry
 from oracles import assert_close
 
 
@@ -219,7 +219,7 @@ def test_trace_helpers():
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_weights_random_is_seeded_and_bounded(cell):
-    cls = convert.WEIGHT_CLASSES[cell]
+    cls = registry.cell(cell).weights
     a, b, other = cls.random(3, 4, seed=7), cls.random(3, 4, seed=7), cls.random(3, 4, seed=8)
     for name in a.arrays():
         np.testing.assert_array_equal(a.arrays()[name], b.arrays()[name])
@@ -233,7 +233,7 @@ def test_weights_random_is_seeded_and_bounded(cell):
 def test_undecorated_step_computes_the_same(cell):
     """step.__wrapped__ (used for symbolic tracing) is the same math as the checked step."""
     step = {"rnn": gru_ref.rnn_step, "gru": gru_ref.gru_step, "lstm": gru_ref.lstm_step}[cell]
-    w = convert.WEIGHT_CLASSES[cell].random(2, 3, seed=3)
+    w = registry.cell(cell).weights.random(2, 3, seed=3)
     rng = np.random.default_rng(3)
     args = [rng.normal(size=2)] + [rng.normal(size=3) for _ in range(2 if cell == "lstm" else 1)]
     assert step.__wrapped__(*args, w).allclose(step(*args, w), rtol=0)

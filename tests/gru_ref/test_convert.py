@@ -3,7 +3,7 @@
 Round trips are checked both ways: teaching -> framework -> teaching is the identity (for Keras
 reset_after=False only up to folding b_Wh into b_h, which is all that layout can hold), and
 framework -> teaching -> framework keeps the function (torch's two biases per gate may be re-split).
-The gate order constants are checked against what torch and keras do when one gate block is saturated.
+The registry's gate orders are checked against what torch and keras do when one gate block is saturated.
 """
 import dataclasses
 import math
@@ -13,7 +13,7 @@ import pytest
 
 import gru_ref
 import oracles
-from gru_ref import convert
+from gru_ref import convert, registry
 
 CELLS = ("rnn", "gru", "lstm")
 WEIGHTS = {"rnn": gru_ref.RNNWeights, "gru": gru_ref.GRUWeights, "lstm": gru_ref.LSTMWeights}
@@ -168,9 +168,9 @@ def test_to_keras_reset_before_equals_keras_reset_after_false():
 def test_teaching_gate_order_is_the_weights_field_order():
     for cell, cls in WEIGHTS.items():
         gates = tuple(f.name[2:] for f in dataclasses.fields(cls) if f.name.startswith("U"))
-        assert convert.GATE_ORDER[cell] == gates
-        assert sorted(convert.TORCH_GATE_ORDER[cell]) == sorted(gates)
-        assert sorted(convert.KERAS_GATE_ORDER[cell]) == sorted(gates)
+        assert tuple(b.key for b in registry.cell(cell).blocks) == gates
+        assert sorted(registry.cell(cell).torch_order) == sorted(gates)
+        assert sorted(registry.cell(cell).keras_order) == sorted(gates)
 
 
 def gru_role_outputs(h0):
@@ -218,7 +218,7 @@ def test_torch_gate_order_is_what_torch_does():
                     role = identify(c.item(), c_roles)
                     assert abs(out.item() - h_roles[role]) < 1e-9
                     roles.append(role)
-        assert tuple(roles) == convert.TORCH_GATE_ORDER[cell]
+        assert tuple(roles) == registry.cell(cell).torch_order
 
 
 def test_keras_gate_order_is_what_keras_does():
@@ -241,11 +241,11 @@ def test_keras_gate_order_is_what_keras_does():
                 role = identify(float(result["c"].item()), c_roles)
                 assert abs(float(result["out"].item()) - h_roles[role]) < 1e-9
                 roles.append(role)
-        assert tuple(roles) == convert.KERAS_GATE_ORDER[cell]
+        assert tuple(roles) == registry.cell(cell).keras_order
 
 
 def test_single_block_cells_have_one_gate():
-    assert len(convert.TORCH_GATE_ORDER["rnn"]) == len(convert.KERAS_GATE_ORDER["rnn"]) == 1
+    assert len(registry.cell("rnn").torch_order) == len(registry.cell("rnn").keras_order) == 1
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -8,7 +8,7 @@ import pytest
 import gru_ref
 import oracles
 from gru_ref import counts
-from gru_ref.convert import WEIGHT_CLASSES
+from gru_ref import registry
 
 CELLS = ("rnn", "gru", "lstm")
 SIZES = [(1, 1), (3, 5), (7, 2)]
@@ -56,7 +56,7 @@ def test_notes_convention_is_the_size_of_the_teaching_weights(cell):
         directions = 2 if bidirectional else 1
         expected = 0
         for layer in range(layers):
-            arrays = WEIGHT_CLASSES[cell].random(D if layer == 0 else H * directions, H).arrays()
+            arrays = registry.cell(cell).weights.random(D if layer == 0 else H * directions, H).arrays()
             expected += directions * sum(a.size for name, a in arrays.items() if bias or not name.startswith("b"))
         got = counts.parameter_count(cell, D, H, num_layers=layers, bidirectional=bidirectional, bias=bias,
                                      convention="notes")
@@ -98,7 +98,7 @@ def test_step_cost_is_what_a_step_does(cell, options, monkeypatch):
     step = {"rnn": cells.rnn_step, "gru": cells.gru_step, "lstm": cells.lstm_step}[cell].__wrapped__
     for D, H in SIZES:
         Counted.tally = dict.fromkeys(("matmul_macs", "pointwise", "sigmoids", "tanhs"), 0)
-        w = WEIGHT_CLASSES[cell].random(D, H, seed=1)
+        w = registry.cell(cell).weights.random(D, H, seed=1)
         w = type(w)(**{k: v.view(Counted) for k, v in w.arrays().items()})
         rng = np.random.default_rng(0)
         states = [rng.normal(size=H).view(Counted) for _ in range(2 if cell == "lstm" else 1)]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gru_ref
-from gru_ref import cells
+from gru_ref import cells, registry
 from gru_ref.checks import check_step
 from sitegen import diagrams
 from sitegen.dataflow import ACTIVATIONS, trace_graph
@@ -79,7 +79,7 @@ def patched_gru_step(x, H_prev, w, reset="after"):
 
 def test_a_changed_step_function_changes_the_diagram(monkeypatch):
     original = set(drawn_wires(parse(diagrams.cell_svg("gru"))))
-    monkeypatch.setattr(cells, "gru_step", check_step(patched_gru_step))
+    monkeypatch.setitem(registry.CELLS, "gru", dataclasses.replace(registry.CELLS["gru"], step=check_step(patched_gru_step)))
     changed = set(drawn_wires(parse(diagrams.cell_svg("gru"))))
     assert changed == set(traced_wires("gru", "after"))
     assert original - changed == {("H_prev", "r")}

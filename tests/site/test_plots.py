@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import gru_ref
-from gru_ref import convert
+from gru_ref import convert, registry
 from sitegen import plots
 
 
@@ -23,7 +23,7 @@ def _norm_by_finite_differences(cell, distance):
     """|d H_T / d state_{T-distance}| in the direction the plot uses, via the teaching cells, central differences."""
     T, B, H, seed = (plots.GRADIENT[k] for k in ("steps", "batch", "size", "seed"))
     rng = np.random.default_rng(seed)
-    layer = plots.LAYERS[cell](H, H, seed=seed, dtype=np.float64)
+    layer = registry.cell(cell).layer(H, H, seed=seed, dtype=np.float64)
     xs = rng.standard_normal((T, B, H))
     direction = rng.standard_normal((1, B, H))[0]
     direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
@@ -56,6 +56,6 @@ def test_gradient_norms_agree_with_finite_differences(cell, distance):
 
 
 def test_the_plain_rnn_forgets_fastest_as_the_page_says():
-    ratios = {cell: plots.gradient_norms(cell)[1][19] / plots.gradient_norms(cell)[1][0] for cell in plots.LAYERS}
+    ratios = {cell: plots.gradient_norms(cell)[1][19] / plots.gradient_norms(cell)[1][0] for cell in registry.CELLS}
     assert ratios["rnn"] < ratios["lstm"] and ratios["rnn"] < ratios["gru"]
     assert all(r < 1e-2 for r in ratios.values())  # at initialisation the gated cells decay too, only slower

@@ -1,0 +1,69 @@
+"""A content-addressed cache of generated fragments, so that editing prose does not recompute figures.
+
+A fragment's key hashes what can change it: the generator's name and options, the source of every
+module under gru_ref/ and sitegen/ (and the quiz bank's files, once there is one), and the versions of
+the libraries that shape the output. Editing any of those gives new keys, so a stale fragment is
+never found; old files are simply no longer read. A hit returns the exact text a fresh call would
+return, byte for byte (a test builds the site with and without the cache and compares the trees).
+
+Stored in `.cache/fragments/` (git-ignored) at the repository root. `GRU_REF_CACHE=off` turns it off;
+`GRU_REF_CACHE_DIR` puts it elsewhere.
+"""
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("gru_ref", "sitegen", "quizzes")  # every file in these folders feeds some generator
+SOURCE_SUFFIXES = (".py", ".yml", ".yaml", ".json")
+LIBRARIES = ("numpy", "matplotlib", "latex2mathml", "pygments", "pymdown-extensions", "markdown", "pyyaml")
+
+
+def enabled():
+    return os.environ.get("GRU_REF_CACHE", "on").lower() not in ("off", "0", "no", "false")
+
+
+def directory():
+    return Path(os.environ.get("GRU_REF_CACHE_DIR", ROOT / ".cache" / "fragments"))
+
+
+@functools.lru_cache(maxsize=1)
+def sources_digest():
+    """One hash over the generating sources and library versions; computed once per build (this
+    module is reloaded before every build under `mkdocs serve`)."""
+    digest = hashlib.sha256()
+    for folder in SOURCES:
+        for path in sorted((ROOT / folder).rglob("*")) if (ROOT / folder).is_dir() else ():
+            if path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = {name: importlib.metadata.version(name) for name in LIBRARIES}
+    digest.update(json.dumps([sys.version_info[:2], versions], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def key(generator, options):
+    text = json.dumps([generator, options, sources_digest()], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def fragment(generator, options, produce):
+    """The text `produce()` returns for this generator and these options, from the cache when it holds it."""
+    if not enabled():
+        return produce()
+    path = directory() / f"{key(generator, options)}.html"
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    text = produce()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written to a temporary file and renamed: a build running beside this one never reads half a fragment.
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as out:
+        out.write(text)
+    os.replace(out.name, path)
+    return text
