@@ -25,7 +25,7 @@ from html import escape
 import numpy as np
 
 from gru_ref.cells import RESET_PLACEMENTS
-from sitegen import dataflow
+from sitegen import dataflow, examples
 
 SHAPES = {"port": (0, 0), "box": (24, 15), "pill": (21, 12), "circle": (11, 11)}  # half width, half height
 GLYPHS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
@@ -620,3 +620,15 @@ def _value_svg(value, place, origin):
     x, y = origin[0] + place.value_at[0], origin[1] + place.value_at[1]
     lines = "".join(f'<tspan x="{_num(x)}" y="{_num(y + 13 * k)}">{text}</tspan>' for k, text in enumerate(value))
     return f'<text class="gr-value" text-anchor="end">{lines}</text>'
+
+
+def diagram_html(cell, reset="after", values=False):
+    """A cell diagram; with values=True its wires carry the one-step worked example's numbers."""
+    numbers, prefix = None, f"{cell}-{reset}" if cell == "gru" else cell
+    if values:
+        ex = examples.example(cell, 1, reset)
+        state_names = ("H_prev", "C_prev") if cell == "lstm" else ("H_prev",)
+        numbers = {"x": ex.xs[0], **dict(zip(state_names, ex.initial)), **ex.traces[0].as_dict()}
+        prefix += "-example"
+    svg = cell_svg(cell, reset=reset, values=numbers, id_prefix=prefix)
+    return f'<figure class="gr-figure gr-diagram" id="{prefix}-figure">{svg}</figure>'

@@ -11,7 +11,6 @@ gru_ref's registry are imported when a fence runs, not here, so a rebuild in `mk
 freshly reloaded modules (MkDocs keeps this module: mkdocs.yml holds its functions).
 """
 import importlib
-import inspect
 import os
 
 import yaml
@@ -82,7 +81,7 @@ def _generate(fence, module, function, source):
 
 
 def gru_diagram(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-diagram", "fences", "diagram_html", source)
+    return _generate("gru-diagram", "diagrams", "diagram_html", source)
 
 
 def gru_example(source, language, css_class, options, md, **kwargs):
@@ -98,32 +97,4 @@ def gru_table(source, language, css_class, options, md, **kwargs):
 
 
 def gru_source(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-source", "fences", "source_html", source)
-
-
-def source_html(function):
-    """A gru_ref function's real source, highlighted, with the file and lines it comes from."""
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import PythonLexer
-
-    cells = importlib.import_module("gru_ref.cells")
-    lines, first = inspect.getsourcelines(getattr(cells, function))
-    code = highlight("".join(lines), PythonLexer(), HtmlFormatter(nowrap=True))
-    title = f"gru_ref/cells.py, lines {first}–{first + len(lines) - 1}"
-    return (f'<div class="highlight gr-source"><span class="filename">{title}</span>'
-            f"<pre><span></span><code>{code}</code></pre></div>")
-
-
-def diagram_html(cell, reset="after", values=False):
-    """A cell diagram; with values=True its wires carry the one-step worked example's numbers."""
-    diagrams = importlib.import_module("sitegen.diagrams")
-    examples = importlib.import_module("sitegen.examples")
-    numbers, prefix = None, f"{cell}-{reset}" if cell == "gru" else cell
-    if values:
-        ex = examples.example(cell, 1, reset)
-        state_names = ("H_prev", "C_prev") if cell == "lstm" else ("H_prev",)
-        numbers = {"x": ex.xs[0], **dict(zip(state_names, ex.initial)), **ex.traces[0].as_dict()}
-        prefix += "-example"
-    svg = diagrams.cell_svg(cell, reset=reset, values=numbers, id_prefix=prefix)
-    return f'<figure class="gr-figure gr-diagram" id="{prefix}-figure">{svg}</figure>'
+    return _generate("gru-source", "source", "source_html", source)

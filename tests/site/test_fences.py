@@ -11,7 +11,7 @@ import pytest
 from pymdownx.superfences import SuperFencesException
 
 import gru_ref.cells
-from sitegen import fences
+from sitegen import fences, source
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_list_options_accept_any_order_of_allowed_items():
 
 @pytest.mark.parametrize("function", ["gru_step", "lstm_step", "rnn_step"])
 def test_source_fence_shows_the_file_lines_it_names(function):
-    shown = fences.source_html(function)
+    shown = source.source_html(function)
     first, last = map(int, re.search(r"lines (\d+)–(\d+)", shown).groups())
     code = html.unescape(re.sub(r"<[^>]+>", "", shown.split("<code>", 1)[1].split("</code>", 1)[0]))
     file_lines = pathlib.Path(inspect.getsourcefile(gru_ref.cells)).read_text().splitlines()[first - 1:last]
