@@ -20,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("gru_ref", "sitegen", "quizzes")  # every file in these folders feeds some generator
-SOURCE_SUFFIXES = (".py", ".yml", ".yaml", ".json")
-LIBRARIES = ("numpy", "matplotlib", "latex2mathml", "pygments", "pymdown-extensions", "markdown", "pyyaml")
+SOURCE_SUFFIXES = (".py", ".yml", ".yaml", ".json", ".ttf")
+LIBRARIES = ("numpy", "matplotlib", "latex2mathml", "pygments", "pymdown-extensions", "markdown", "pyyaml", "fonttools",
+             "brotli")
 
 
 def enabled():
@@ -51,19 +52,24 @@ def key(generator, options):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def fragment(generator, options, produce):
-    """The text `produce()` returns for this generator and these options, from the cache when it holds it."""
+def blob(generator, options, produce):
+    """The bytes `produce()` returns for this generator and these options, from the cache when it holds it."""
     if not enabled():
         return produce()
-    path = directory() / f"{key(generator, options)}.html"
+    path = directory() / key(generator, options)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
         pass
-    text = produce()
+    data = produce()
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written to a temporary file and renamed: a build running beside this one never reads half a fragment.
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as out:
-        out.write(text)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as out:
+        out.write(data)
     os.replace(out.name, path)
-    return text
+    return data
+
+
+def fragment(generator, options, produce):
+    """The text `produce()` returns for this generator and these options, from the cache when it holds it."""
+    return blob(generator, options, lambda: produce().encode("utf-8")).decode("utf-8")

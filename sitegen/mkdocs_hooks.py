@@ -6,6 +6,7 @@ a rebuild nor, if one happened, take effect: Python keeps imported modules for t
 of the `mkdocs serve` process.
 """
 
+import importlib
 import os
 import subprocess
 import sys
@@ -43,3 +44,8 @@ def on_pre_build(config):
              if name.split(".")[0] in RELOADED_PACKAGES and name not in KEPT]
     for name in stale:
         del sys.modules[name]
+
+
+def on_post_build(config):
+    # The math font is cut down to the characters the built pages use (sitegen/fonts.py).
+    importlib.import_module("sitegen.fonts").write_subset(config["site_dir"])

@@ -2,6 +2,7 @@
 third-party requests, math is real MathML, diagrams have accessible names, dark mode works.
 Screenshots of the GRU and LSTM pages in both schemes go to $GRU_REF_SCREENSHOTS for humans."""
 
+import gzip
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +15,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
 SCREENSHOT_PAGES = ("gru", "lstm")
+PAGE_BUDGET = 300_000  # bytes a page costs as a host that gzips text sends it (DEVELOPERS.md's budget)
+# What a gzip-serving host compresses; fonts (woff2 is compressed already) and images go as they are.
+TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+MATH_FONT = "STIX Two Math"
 
 VISIBLE_TEXT = """() => {
   const article = document.querySelector("article").cloneNode(true);
@@ -70,6 +75,8 @@ class Visit:
         self.context = browser.new_context(color_scheme=color_scheme)
         self.context.route("**/*", self._only_local)
         self.page = self.context.new_page()
+        self.responses = []
+        self.page.on("response", lambda response: self.responses.append(response))
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.goto(url, wait_until="networkidle")
@@ -81,6 +88,30 @@ class Visit:
             route.abort()
         else:
             route.continue_()
+
+    def transferred(self):
+        """URL -> bytes this page fetched, text gzipped at level 6 (a common host default)."""
+        sizes = {}
+        for response in self.responses:
+            if response.status != 200 or response.url in sizes:
+                continue
+            body = response.body()
+            kind = response.headers.get("content-type", "")
+            sizes[response.url] = len(gzip.compress(body, 6, mtime=0)) if kind.startswith(TEXT_TYPES) else len(body)
+        return sizes
+
+    def math_fonts(self):
+        """Font family -> glyphs Chromium drew with it inside <math> (DevTools' CSS.getPlatformFontsForNode)."""
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        tokens = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "math mi, math mo, math mn, math mtext"})
+        glyphs = {}
+        for node in tokens["nodeIds"]:
+            for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]:
+                glyphs[font["familyName"]] = glyphs.get(font["familyName"], 0) + font["glyphCount"]
+        return glyphs
 
     def __enter__(self):
         return self
@@ -111,6 +142,8 @@ def reports(browser, site_url, pages):
                 "math_displays": visit.page.evaluate(MATH_DISPLAYS),
                 "visible_text": visit.page.evaluate(VISIBLE_TEXT),
                 "svg_names": visit.page.evaluate(ACCESSIBLE_NAMES),
+                "transferred": visit.transferred(),
+                "math_fonts": visit.math_fonts(),
             }
     return found
 
@@ -136,6 +169,27 @@ def test_math_is_rendered_mathml_and_no_raw_tex_is_visible(reports):
         elif raw:
             problems[page] = f"raw TeX visible: {raw[:5]}"
     assert not problems, problems
+
+
+def test_every_page_fits_the_weight_budget(reports):
+    """Everything a first visit fetches (HTML, CSS, JS, the search index, fonts, images), as sent."""
+    weights = {page: sum(report["transferred"].values()) for page, report in reports.items()}
+    heaviest = max(weights, key=weights.get)
+    print(f"\npage weights (text gzipped): home {weights['index.html'] / 1000:.0f} KB, heaviest {heaviest} "
+          f"{weights[heaviest] / 1000:.0f} KB; " + ", ".join(f"{p} {w / 1000:.0f}" for p, w in weights.items()))
+    for page, report in reports.items():
+        assert weights[page] <= PAGE_BUDGET, (
+            f"{page} sends {weights[page]} bytes > {PAGE_BUDGET}; largest: "
+            f"{sorted(report['transferred'].items(), key=lambda item: -item[1])[:4]}")
+    assert all(any(url.endswith(".html") for url in report["transferred"]) for report in reports.values())
+
+
+def test_math_is_drawn_entirely_with_the_served_math_font(reports):
+    """The served font is a subset (sitegen/fonts.py): a glyph missing from it would fall back to another font."""
+    drawn = {page: report["math_fonts"] for page, report in reports.items() if report["math_fonts"]}
+    assert drawn, "no page drew any math"
+    others = {page: fonts for page, fonts in drawn.items() if set(fonts) != {MATH_FONT}}
+    assert not others, f"math glyphs drawn with fonts other than {MATH_FONT}: {others}"
 
 
 def test_every_diagram_fence_gave_an_svg_with_an_accessible_name(reports):
