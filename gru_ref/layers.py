@@ -129,7 +129,8 @@ class _Recurrent:
             same_dtype({"x": x, **dict(zip(self.state_names, states))}, type(self).__name__)
             if not batched:
                 states = tuple(s[:, None, :] for s in states)
-        return np.ascontiguousarray(x), states, batched
+        # a copy: backward reads x from the cache, so the caller's array must not be kept there
+        return np.array(x, order="C"), states, batched
 
     def __call__(self, x, state=None):
         x, states, batched = self._check_input(x, state)
