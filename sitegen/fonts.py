@@ -59,13 +59,13 @@ def math_characters(pages):
 def subset_woff2(characters):
     """STIX Two Math with only these characters (and what the MATH and layout tables reach from them)."""
     options = subset.Options()
-    options.flavor = "woff2"
     options.layout_features = ["*"]  # keep every feature: math uses ssty, flac and others
     options.hinting = False  # browsers on screens today hint little; a third of the file
     font = TTFont(SOURCE)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)
+    font.flavor = "woff2"
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
