@@ -52,7 +52,8 @@ def timed_build(project, site, **extra):
 
 
 def summary(seconds):
-    return f"median {statistics.median(seconds):.2f} s (min {min(seconds):.2f}, max {max(seconds):.2f}, n={len(seconds)})"
+    return (f"median {statistics.median(seconds):.2f} s "
+            f"(min {min(seconds):.2f}, max {max(seconds):.2f}, n={len(seconds)})")
 
 
 class Server:
@@ -126,6 +127,7 @@ print(json.dumps(costs))
 def fence_costs(project):
     """Each fence's generation time with the cache off, in a fresh process, in nav order."""
     import json
+
     import yaml
 
     nav = yaml.load((project / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)["nav"]
@@ -155,7 +157,8 @@ def main():
         print(f"mkdocs serve, after a prose edit:      {summary(prose)} as MkDocs reports it")
         print(f"mkdocs serve, after a gru_ref edit:    {summary(code)} as MkDocs reports it")
         costs = fence_costs(project)
-        print(f"\nfence costs without the cache (fresh process, in page order; total {sum(c[3] for c in costs):.2f} s):")
+        total = sum(c[3] for c in costs)
+        print(f"\nfence costs without the cache (fresh process, in page order; total {total:.2f} s):")
         for page, name, options, seconds in sorted(costs, key=lambda c: -c[3]):
             print(f"  {seconds * 1000:7.0f} ms  {page:<16} {name:<12} {options}")
 

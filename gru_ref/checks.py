@@ -35,7 +35,8 @@ def expect_shape(array, name, expected):
     """Compare a shape with `expected`, where None matches any size."""
     ok = array.ndim == len(expected) and all(e is None or e == a for e, a in zip(expected, array.shape))
     if not ok:
-        shown = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ("," if len(expected) == 1 else "") + ")"
+        sizes = ["any" if e is None else str(e) for e in expected]
+        shown = "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
         raise ValueError(f"{name}: expected shape {shown}, got {tuple(array.shape)}")
     return array
 

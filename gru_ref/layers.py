@@ -107,7 +107,8 @@ class _Recurrent:
             raise ValueError(f"x: expected shape (T, B, {self.input_size}) or unbatched (T, {self.input_size}), "
                              f"got {x.shape}")
         batched = x.ndim == 3
-        expected = {2: ("T", self.input_size), 3: ("B", "T", self.input_size) if self.batch_first else ("T", "B", self.input_size)}[x.ndim]
+        batched_layout = ("B", "T") if self.batch_first else ("T", "B")
+        expected = ("T", self.input_size) if x.ndim == 2 else (*batched_layout, self.input_size)
         if x.shape[-1] != self.input_size:  # checked before any reshaping, so the message shows what was passed
             raise ValueError(f"x: expected shape ({', '.join(map(str, expected))}), got {x.shape}")
         if 0 in x.shape[:-1]:
@@ -125,7 +126,8 @@ class _Recurrent:
             if not isinstance(state, tuple) or len(state) != len(self.state_names):
                 raise ValueError(f"state: expected a tuple {self.state_names}, got {type(state).__name__}")
             shape = (layers, B, self.hidden_size) if batched else (layers, self.hidden_size)
-            states = tuple(expect_shape(float_array(_as_numpy(s), n), n, shape) for s, n in zip(state, self.state_names))
+            states = tuple(expect_shape(float_array(_as_numpy(s), n), n, shape)
+                           for s, n in zip(state, self.state_names))
             same_dtype({"x": x, **dict(zip(self.state_names, states))}, type(self).__name__)
             if not batched:
                 states = tuple(s[:, None, :] for s in states)

@@ -67,7 +67,8 @@ def step_rows(cell, trace, x, states, weights, options, decimals=DECIMALS):
     def affine(symbol, inputs, matrices, biases, result, plus=()):
         """symbol = sum_k input_k M_k + biases + plus; inputs and plus are (TeX, displayed values)."""
         formula = " + ".join([f"{x} {m}" for (x, _), m in zip(inputs, matrices)] + list(biases) + [p for p, _ in plus])
-        terms = [{"vector": vals, "matrix": m, "values": shown(w[_field(m)], 1)} for (_, vals), m in zip(inputs, matrices)]
+        terms = [{"vector": vals, "matrix": m, "values": shown(w[_field(m)], 1)}
+                 for (_, vals), m in zip(inputs, matrices)]
         rows.append(Row(symbol, formula, {
             "op": "affine", "terms": terms, "biases": [{"name": b, "values": shown(w[_field(b)], 1)} for b in biases],
             "plus": [{"name": p, "values": vals} for p, vals in plus], "result": fmt(result)}))
@@ -208,7 +209,8 @@ def _search(cell, steps, reset, seed, max_tries):
     shapes = {"U": (D, H), "W": (H, H), "b": (H,)}
     checked = False
     for _ in range(max_tries):
-        weights = entry.weights(**{f.name: _one_decimal(rng, shapes[f.name[0]]) for f in dataclasses.fields(entry.weights)})
+        fields = dataclasses.fields(entry.weights)
+        weights = entry.weights(**{f.name: _one_decimal(rng, shapes[f.name[0]]) for f in fields})
         initial = tuple(_one_decimal(rng, (H,), -5, 5) for _ in entry.states)
         state, shown_state = initial, tuple(shown(s, 1) for s in initial)
         xs, traces, rows = [], [], []
@@ -277,7 +279,8 @@ def render_rows(rows, caption):
              "<thead><tr><th>Quantity</th><th>Value</th><th>With the numbers</th></tr></thead><tbody>"]
     for row in rows:
         check = _escape_attribute(json.dumps(row.check, sort_keys=True))
-        quantity = row.symbol if row.formula == row.symbol else f"{row.symbol} = {row.formula}"  # a product names itself
+        # a product names itself: u_t ⊙ H_{t-1} needs no "= u_t ⊙ H_{t-1}"
+        quantity = row.symbol if row.formula == row.symbol else f"{row.symbol} = {row.formula}"
         cells = [latex_to_mathml(tex) for tex in (quantity, _tex_vector(row.check["result"]), substituted(row.check))]
         lines.append(f"<tr data-check='{check}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     lines.append("</tbody></table></div>")
@@ -311,7 +314,8 @@ def render_given(ex):
 
 def render_summary(ex):
     """How the state and the gates evolve over the sequence, one row per step."""
-    fields = {"rnn": ("H",), "gru": ("u", "r", "H"), "lstm": ("f", "i", "o", "C", "H")}[ex.cell]
+    entry = registry.cell(ex.cell)
+    fields = [gate.output for gate in entry.gates] + list(entry.states)
     tex = notation.table(ex.cell, ex.options.get("reset", "after"))
     head = "".join(f"<th>{latex_to_mathml(tex[f].tex)}</th>" for f in fields)
     body = []
@@ -320,7 +324,9 @@ def render_summary(ex):
         cells = [latex_to_mathml(str(t)), latex_to_mathml(_tex_vector(shown(x, 1)))]
         cells += [latex_to_mathml(_tex_vector(shown(values[f]))) for f in fields]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (f'<div class="gr-scroll"><table class="gr-summary"><caption>The sequence at a glance</caption><thead><tr><th>{latex_to_mathml("t")}</th><th>{latex_to_mathml("x_t")}</th>{head}</tr></thead>'
+    head = f'<th>{latex_to_mathml("t")}</th><th>{latex_to_mathml("x_t")}</th>' + head
+    return (f'<div class="gr-scroll"><table class="gr-summary"><caption>The sequence at a glance</caption>'
+            f'<thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
@@ -332,6 +338,8 @@ def render_example(cell, steps=1, reset="after"):
     for t, rows in enumerate(ex.rows, start=1):
         table = render_rows(rows, f"Step {t}" if steps > 1 else f"One {cell.upper()} step")
         if steps > 1:
-            table = f'<details class="gr-step"{" open" if t == 1 else ""}><summary>Step {t}: every intermediate</summary>{table}</details>'
+            opened = " open" if t == 1 else ""
+            table = (f'<details class="gr-step"{opened}><summary>Step {t}: every intermediate</summary>'
+                     f'{table}</details>')
         parts.append(table)
     return '<div class="gr-worked">' + "\n".join(parts) + "</div>"

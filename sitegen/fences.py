@@ -32,7 +32,8 @@ def fence_options():
     return {
         "gru-diagram": {"cell": (cells, None), "reset": (resets, resets[0]), "values": ((True, False), False)},
         "gru-example": {"cell": (cells, None), "steps": ((1, 4), 1), "reset": (resets, resets[0])},
-        "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (gated, "gru"), "cells": (cells, list(cells))},
+        "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (gated, "gru"),
+                     "cells": (cells, list(cells))},
         "gru-table": {"table": (("cost", "gate-order", "conventions"), None), "cell": (cells, "gru")},
         "gru-source": {"function": (tuple(c.step.__name__ for c in registry.CELLS.values()) + ("run_sequence",), None)},
     }

@@ -61,8 +61,9 @@ def gate_heatmaps_html(cell):
     names = ", ".join(gate.name for gate in registry.cell(cell).gates)
     T, H = SEQUENCE["steps"], SEQUENCE["hidden"]
     alt = (f"Heatmaps of the {names} of a {cell.upper()} with {H} hidden units over {T} time steps; weights drawn "
-           f"as PyTorch initialises them (uniform in ±1/√{H}), then multiplied by {SEQUENCE['weight_scale']}; the input "
-           f"switches between two patterns every {SEQUENCE['switch_every']} steps. Colour runs from 0 (dark blue) to 1 (yellow).")
+           f"as PyTorch initialises them (uniform in ±1/√{H}), then multiplied by {SEQUENCE['weight_scale']}; "
+           f"the input switches between two patterns every {SEQUENCE['switch_every']} steps. "
+           f"Colour runs from 0 (dark blue) to 1 (yellow).")
     return _figure(f"{cell}-gate-heatmaps", gate_heatmaps_svg(cell), alt)
 
 

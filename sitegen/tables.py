@@ -23,7 +23,8 @@ def html_table(header, rows, caption=""):
     head = "".join(f"<th{a}>{_inline(h)}</th>" for h, a in zip(header, align))
     body = "".join("<tr>" + "".join(f"<td{a}>{_inline(c)}</td>" for c, a in zip(row, align)) + "</tr>" for row in rows)
     caption = f"<caption>{_inline(caption)}</caption>" if caption else ""
-    return f'<div class="gr-scroll"><table class="gr-table">{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (f'<div class="gr-scroll"><table class="gr-table">{caption}<thead><tr>{head}</tr></thead>'
+            f'<tbody>{body}</tbody></table></div>')
 
 
 def cost_table(input_size=128, hidden_size=128):
@@ -82,11 +83,13 @@ def gate_order_table(cell):
     rows = [[f"PyTorch `{name}`", _blocks(value, transposed=value.ndim == 2), "rows" if value.ndim == 2 else "entries"]
             for name, value in convert.to_torch(weights).items()]
     kernel, recurrent, bias = convert.to_keras(weights)
-    rows += [["Keras `kernel`", _blocks(kernel), "columns"], ["Keras `recurrent_kernel`", _blocks(recurrent), "columns"]]
+    rows += [["Keras `kernel`", _blocks(kernel), "columns"],
+             ["Keras `recurrent_kernel`", _blocks(recurrent), "columns"]]
     if bias.ndim == 2:  # GRU with reset_after=True: an input row and a recurrent row
         rows += [["Keras `bias[0]` (input)", _blocks(bias[0]), "entries"],
                  ["Keras `bias[1]` (recurrent)", _blocks(bias[1]), "entries"]]
-        rows.append(["Keras `bias` with `reset_after=False`", _blocks(convert.to_keras(weights, reset_after=False)[2]), "entries"])
+        folded = convert.to_keras(weights, reset_after=False)[2]
+        rows.append(["Keras `bias` with `reset_after=False`", _blocks(folded), "entries"])
     else:
         rows.append(["Keras `bias`", _blocks(bias), "entries"])
     caption = f"Where gru_ref.convert puts each of the {entry.title}'s per-gate weights"

@@ -16,9 +16,8 @@ for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 for _part in ("gru_ref", "site"):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), _part))
 
-import pytest  # noqa: E402
-
 import oracles  # noqa: E402  (numpy only; torch and keras are imported lazily by the tests that need them)
+import pytest  # noqa: E402
 
 
 def strict():

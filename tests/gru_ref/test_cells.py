@@ -5,12 +5,12 @@ not through gru_ref.convert, and every intermediate of a trace is recomputed wit
 field that holds the wrong value under the right name fails.
 """
 import numpy as np
+import oracles
 import pytest
+from oracles import assert_close
 
 import gru_ref
-import oracles
 from gru_ref import convert, registry
-from oracles import assert_close
 
 
 def torch_blocks(array, count):
@@ -141,7 +141,7 @@ def test_gru_reset_before_fields_follow_cho(seed):
 SEQUENCE_CASES = [oracles.Case(cell, seed, T=4, B=2, D=3, H=3, num_layers=layers, bidirectional=bidirectional,
                                batch_first=False)
                   for seed, (cell, layers, bidirectional) in enumerate(
-                      [(c, l, b) for c in oracles.CELLS for l, b in ((1, False), (2, True), (3, False))])]
+                      [(c, n, b) for c in oracles.CELLS for n, b in ((1, False), (2, True), (3, False))])]
 
 
 def run_teaching_stack(case, state_dict, x, h0, c0):

@@ -9,10 +9,10 @@ import dataclasses
 import math
 
 import numpy as np
+import oracles
 import pytest
 
 import gru_ref
-import oracles
 from gru_ref import convert, registry
 
 CELLS = ("rnn", "gru", "lstm")

@@ -3,12 +3,11 @@ array sizes, and the operations a teaching step actually performs (counted while
 import itertools
 
 import numpy as np
+import oracles
 import pytest
 
 import gru_ref
-import oracles
-from gru_ref import counts
-from gru_ref import registry
+from gru_ref import counts, registry
 
 CELLS = ("rnn", "gru", "lstm")
 SIZES = [(1, 1), (3, 5), (7, 2)]

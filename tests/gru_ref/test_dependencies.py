@@ -10,7 +10,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def third_party_modules_after(statement):
     """Top-level modules outside the standard library that `statement` imports, in a fresh interpreter."""
     probe = (f"import sys; {statement}; "
-             "import json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names))))")
+             "import json; top = {m.split('.')[0] for m in sys.modules}; "
+             "print(json.dumps(sorted(top - set(sys.stdlib_module_names))))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     return {name for name in json.loads(result.stdout) if not name.startswith("_")}  # __main__, import hooks
 

@@ -3,10 +3,10 @@ extreme but finite pre-activations give neither warnings nor NaN."""
 import warnings
 
 import numpy as np
+import oracles
 import pytest
 
 import gru_ref
-import oracles
 from gru_ref import convert, counts
 
 LAYERS = {"rnn": gru_ref.RNN, "gru": gru_ref.GRU, "lstm": gru_ref.LSTM}
@@ -82,8 +82,8 @@ def test_state_dict_values_with_the_wrong_shape(cell, bidirectional):
     layer = LAYERS[cell](D, H, num_layers=2, bidirectional=bidirectional)
     for name, value in layer.state_dict().items():
         bad = np.zeros(value.shape[:-1] + (value.shape[-1] + 1,))
-        value_error(lambda: layer.load_state_dict({**layer.state_dict(), name: bad}), name, str(value.shape),
-                    str(bad.shape))
+        value_error(lambda name=name, bad=bad: layer.load_state_dict({**layer.state_dict(), name: bad}), name,
+                    str(value.shape), str(bad.shape))
 
 
 @CELLS

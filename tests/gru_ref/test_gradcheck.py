@@ -5,9 +5,8 @@ along a random direction v, by central differences (L(p + eps v) - L(p - eps v))
 <backward's gradient, v> to a relative error below 1e-6, for every parameter, the input and the states.
 """
 import numpy as np
-import pytest
-
 import oracles
+import pytest
 
 EPS = 1e-5
 DIRECTIONS = 3

@@ -7,10 +7,10 @@ Every expected value here is the layer's own earlier result or is computed with 
 import itertools
 
 import numpy as np
+import oracles
 import pytest
 
 import gru_ref
-import oracles
 
 T, B, D, H = 3, 2, 3, 4
 FORMS = ("batched", "batch_first", "unbatched")

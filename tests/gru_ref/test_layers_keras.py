@@ -13,12 +13,12 @@ float32-accurate oracle even in float64 (tolerance KERAS_FLOAT32_MATMUL_TOLERANC
 reset="before" is checked against a torch-ops reference in test_layers_torch.py and by finite differences.
 """
 import numpy as np
+import oracles
 import pytest
+from oracles import assert_close
 
 import gru_ref
-import oracles
 from gru_ref import convert
-from oracles import assert_close
 
 # (name used in the error summary, cell, options of the gru_ref layer, options of the keras layer)
 KINDS = {

@@ -8,9 +8,8 @@ autograd on the loss sum(d_out * out) + sum(d_h_n * h_n) (+ sum(d_c_n * c_n)), w
 quantity gru_ref's backward(d_out, d_h_n) differentiates.
 """
 import numpy as np
-import pytest
-
 import oracles
+import pytest
 from oracles import CELLS, assert_close, base_cell, draw_case
 
 SEEDS_PER_CELL = 36

@@ -4,11 +4,11 @@ Exact properties (saturated gates) use == on purpose: with sigma(±1e4) exactly 
 the teaching u ⊙ H + (1 - u) ⊙ H̃ is exactly H or H̃, and f ⊙ C + i ⊙ C̃ exactly C.
 """
 import numpy as np
+import oracles
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gru_ref
-import oracles
 
 SETTINGS = settings(derandomize=True, max_examples=25, deadline=None, database=None)
 SATURATE = 1e4
@@ -174,7 +174,8 @@ def test_layers_compute_in_the_input_dtype(cell, T, B, D, H, seed, dtype, init_d
         x, states = x[:, 0], [s[:, 0] for s in states]
     layer = layer_for(cell, D, H, seed=seed, dtype=init_dtype)
     out, finals = call(layer, x, states)
-    grads = layer.backward(np.ones_like(out), tuple(np.ones_like(f) for f in finals) if lstm else np.ones_like(finals[0]))
+    d_state = tuple(np.ones_like(f) for f in finals) if lstm else np.ones_like(finals[0])
+    grads = layer.backward(np.ones_like(out), d_state)
     arrays = [out, *finals, grads.x, *(grads.state if lstm else [grads.state]), *grads.params.values()]
     assert all(a.dtype == dtype for a in arrays), [a.dtype for a in arrays]
 

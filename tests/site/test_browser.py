@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from site_server import RAW_TEX, build_site, fence_counts, has_math, nav_pages, page_source, serve
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from site_server import RAW_TEX, build_site
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}

@@ -3,11 +3,10 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from site_server import ROOT, build_site
+
 from sitegen import cache
 
 COPIED = ("docs", "gru_ref", "sitegen", "mkdocs.yml")
@@ -58,7 +57,8 @@ def digest_of(project):
     return run.stdout.strip()
 
 
-@pytest.mark.parametrize("edited", ["gru_ref/cells.py", "gru_ref/kernels.py", "sitegen/plots.py", "sitegen/notation.py"])
+@pytest.mark.parametrize("edited", ["gru_ref/cells.py", "gru_ref/kernels.py", "sitegen/plots.py",
+                                    "sitegen/notation.py"])
 def test_editing_a_generating_source_changes_every_key(project_copy, edited):
     before = digest_of(project_copy)
     path = project_copy / edited

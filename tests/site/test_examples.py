@@ -23,7 +23,9 @@ def numbers_shown(cell_html):
 
 def recompute(check):
     """Hand arithmetic on the displayed operands, independent of sitegen and gru_ref."""
-    num = lambda values: [float(v) for v in values]
+    def num(values):
+        return [float(v) for v in values]
+
     n = len(check["result"])
     if check["op"] == "affine":
         out = [0.0] * n
@@ -57,7 +59,8 @@ def test_every_row_checks_by_hand_from_the_displayed_numbers(cell, steps, reset)
         assert len(cells) == 3
         assert numbers_shown(cells[1]) == check["result"]  # the value column shows the checked result
         operands = [v for t in check.get("terms", []) for v in t["vector"]] + \
-                   [v for a in check.get("args", []) for v in a] + [v for p in check.get("plus", []) for v in p["values"]]
+                   [v for a in check.get("args", []) for v in a] + \
+                   [v for p in check.get("plus", []) for v in p["values"]]
         assert sorted(numbers_shown(cells[2])) == sorted(operands)  # and the operands the check used
 
 
@@ -70,7 +73,8 @@ def test_displayed_results_are_gru_refs_trace_rounded(cell, steps, reset):
     for x, rows in zip(ex.xs, ex.rows):
         trace = step(x, *state, ex.weights, **options)
         assert rows[-1].check["result"] == examples.shown(trace.H)
-        state = tuple(np.array(examples.shown(v), dtype=float) for v in ((trace.H, trace.C) if cell == "lstm" else (trace.H,)))
+        carried = (trace.H, trace.C) if cell == "lstm" else (trace.H,)
+        state = tuple(np.array(examples.shown(v), dtype=float) for v in carried)
 
 
 def test_given_weights_are_shown_with_one_decimal_and_match_the_weights():

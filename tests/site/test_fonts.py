@@ -11,7 +11,8 @@ def test_italic_forms_are_the_mathematical_italic_code_points():
     """Checked against Unicode's own names, not against the offsets fonts.py computes them with."""
     for char, name in [("x", "MATHEMATICAL ITALIC SMALL X"), ("A", "MATHEMATICAL ITALIC CAPITAL A"),
                        ("\u03c3", "MATHEMATICAL ITALIC SMALL SIGMA"), ("\u03a9", "MATHEMATICAL ITALIC CAPITAL OMEGA"),
-                       ("\u03d5", "MATHEMATICAL ITALIC PHI SYMBOL"), ("\u2202", "MATHEMATICAL ITALIC PARTIAL DIFFERENTIAL")]:
+                       ("\u03d5", "MATHEMATICAL ITALIC PHI SYMBOL"),
+                       ("\u2202", "MATHEMATICAL ITALIC PARTIAL DIFFERENTIAL")]:
         assert unicodedata.name(fonts.italic(char)) == name
     assert unicodedata.name(fonts.italic("h")) == "PLANCK CONSTANT"
     for char in "0+(⊙":

@@ -1,7 +1,7 @@
 """`mkdocs serve` regenerates pages when gru_ref/ changes (the shown source comes from the new file)."""
 import os
-import re
 import pathlib
+import re
 import shutil
 import socket
 import subprocess
