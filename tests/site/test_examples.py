@@ -1,4 +1,5 @@
 """Worked examples: every row, recomputed by hand from the numbers on the page, gives the number on the page."""
+import dataclasses
 import html
 import json
 import math
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 import gru_ref
+from gru_ref import registry
 from sitegen import examples
 
 CASES = [("rnn", 1, "after"), ("rnn", 4, "after"), ("gru", 1, "after"), ("gru", 4, "after"),
@@ -109,3 +111,39 @@ def test_one_step_example_is_the_first_step_of_the_sequence(cell, reset):
     assert all(np.array_equal(a, b) for a, b in zip(one.weights.arrays().values(), four.weights.arrays().values()))
     assert np.array_equal(one.xs[0], four.xs[0])
     assert [r.check for r in one.rows[0]] == [r.check for r in four.rows[0]]
+
+
+def _flipped_interpolation(x, H_prev, w, reset="after"):
+    """gru_step with u and 1 - u swapped: a bug no choice of friendlier numbers can hide."""
+    trace = gru_ref.cells.gru_step(x, H_prev, w, reset=reset)
+    keep, write = (1 - trace.u) * H_prev, trace.u * trace.H_tilde
+    return dataclasses.replace(trace, keep=keep, write=write, H=keep + write)
+
+
+def _sigmoid_candidate(x, H_prev, C_prev, w):
+    """lstm_step with a sigmoid where the candidate's tanh belongs."""
+    trace = gru_ref.cells.lstm_step(x, H_prev, C_prev, w)
+    C_tilde = gru_ref.activations.sigmoid(trace.a_c)
+    write = trace.i * C_tilde
+    C = trace.keep + write
+    return dataclasses.replace(trace, C_tilde=C_tilde, write=write, C=C, tanh_C=np.tanh(C), H=trace.o * np.tanh(C))
+
+
+@pytest.mark.parametrize("cell,buggy,row", [("gru", _flipped_interpolation, r"u_t \odot H_{t-1}"),
+                                            ("lstm", _sigmoid_candidate, r"\tilde{C}_t")])
+def test_a_bug_in_gru_ref_stops_the_example_at_once_naming_the_row_and_both_values(monkeypatch, cell, buggy, row):
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return buggy(*args, **kwargs)
+
+    monkeypatch.setitem(registry.CELLS, cell, dataclasses.replace(registry.CELLS[cell], step=counted))
+    with pytest.raises(examples.DisagreesWithHandComputation) as raised:
+        examples._search.__wrapped__(cell, 4, "after", examples.SEEDS[cell], 5000)  # past the lru_cache
+    message = str(raised.value)
+    assert f"row {row} =" in message and "by hand [" in message and "gru_ref [" in message
+    by_hand, computed = re.findall(r"by hand (\[[^]]*\]), gru_ref (\[[^]]*\])", message)[0]
+    assert by_hand != computed
+    # Before the check, this search tried up to 5000 x 300 candidates (minutes); now it stops at the first.
+    assert len(calls) == 1
