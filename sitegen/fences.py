@@ -22,6 +22,8 @@ from pymdownx.superfences import SuperFencesException
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
+ANY_TEXT = None  # an option that takes any string; its generator says whether it fits
+
 
 def fence_options():
     """fence -> option -> (allowed values, default); a list default takes a list of allowed values."""
@@ -36,6 +38,8 @@ def fence_options():
                      "cells": (cells, list(cells))},
         "gru-table": {"table": (("cost", "gate-order", "conventions"), None), "cell": (cells, "gru")},
         "gru-source": {"function": (tuple(c.step.__name__ for c in registry.CELLS.values()) + ("run_sequence",), None)},
+        "gru-quiz": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS + ("all",), None),
+                     "section": (ANY_TEXT, None), "title": (ANY_TEXT, "Check yourself")},
     }
 
 
@@ -55,7 +59,10 @@ def parse_options(fence, source):
     options = {}
     for name, (allowed, default) in spec.items():
         value = given.get(name, default)
-        if isinstance(default, list):
+        if allowed is ANY_TEXT:
+            if value is not None and not isinstance(value, str):
+                raise SuperFencesException(f"```{fence}: option {name!r} must be text, got {value!r}")
+        elif isinstance(default, list):
             if not isinstance(value, list) or not value or any(v not in allowed for v in value):
                 raise SuperFencesException(
                     f"```{fence}: option {name!r} must be a non-empty list of {list(allowed)}, got {value!r}")
@@ -67,35 +74,46 @@ def parse_options(fence, source):
 
 
 def _generate(fence, module, function, source):
-    options = parse_options(fence, source)
+    """Check the fence's options, then return `module.function(**options)` through the fragment cache.
 
-    def produce():
-        generator = getattr(importlib.import_module(f"sitegen.{module}"), function)
-        return generator(**options)
-
+    Every error leaves as a SuperFencesException: superfences turns any other exception into a plain
+    code block without a word, and a page would show the fence's options instead of its content.
+    """
+    options = None
     try:
+        options = parse_options(fence, source)
+
+        def produce():
+            generator = getattr(importlib.import_module(module), function)
+            return generator(**options)
+
         return importlib.import_module("sitegen.cache").fragment(f"{module}.{function}", options, produce)
     except SuperFencesException:
         raise
     except Exception as error:
-        raise SuperFencesException(f"```{fence} {options}: {type(error).__name__}: {error}") from error
+        shown = options if options is not None else source.strip()
+        raise SuperFencesException(f"```{fence} {shown}: {type(error).__name__}: {error}") from error
 
 
 def gru_diagram(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-diagram", "diagrams", "diagram_html", source)
+    return _generate("gru-diagram", "sitegen.diagrams", "diagram_html", source)
 
 
 def gru_example(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-example", "examples", "render_example", source)
+    return _generate("gru-example", "sitegen.examples", "render_example", source)
 
 
 def gru_plot(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-plot", "plots", "plot_html", source)
+    return _generate("gru-plot", "sitegen.plots", "plot_html", source)
 
 
 def gru_table(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-table", "tables", "table_html", source)
+    return _generate("gru-table", "sitegen.tables", "table_html", source)
 
 
 def gru_source(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-source", "source", "source_html", source)
+    return _generate("gru-source", "sitegen.source", "source_html", source)
+
+
+def gru_quiz(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-quiz", "quiz.render", "fence_html", source)

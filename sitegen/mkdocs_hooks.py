@@ -1,7 +1,7 @@
 """MkDocs hooks: let `mkdocs serve` follow edits to the Python that generates the pages.
 
 MkDocs only knows about docs/ and mkdocs.yml. The pages' numbers, tables and figures come from
-gru_ref and sitegen (and later quizzes/), so without this hook editing them would neither trigger
+gru_ref, sitegen, quiz and quizzes/, so without this hook editing them would neither trigger
 a rebuild nor, if one happened, take effect: Python keeps imported modules for the whole life
 of the `mkdocs serve` process.
 """
@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WATCHED = ("gru_ref", "sitegen", "quizzes")
-RELOADED_PACKAGES = ("gru_ref", "sitegen")
+WATCHED = ("gru_ref", "sitegen", "quiz", "quizzes")
+RELOADED_PACKAGES = ("gru_ref", "sitegen", "quiz")
 # Kept: this module (MkDocs holds its functions) and sitegen.fences (mkdocs.yml holds its formatter
 # functions; they import the modules doing the work when called, so they reach the fresh code).
 KEPT = {__name__, "sitegen.mkdocs_hooks", "sitegen.fences"}

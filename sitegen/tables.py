@@ -1,28 +1,20 @@
 """Tables computed from gru_ref: cost per step, and where each gate sits in packed weights."""
-import html
-import re
 
 import numpy as np
 
 from gru_ref import convert, counts, registry
 
 from . import notation
-from .mathml import latex_to_mathml
-
-
-def _inline(text):
-    """Cell text to HTML: $TeX$ becomes MathML, `name` becomes code."""
-    parts = re.split(r"(\$[^$]+\$|`[^`]+`)", str(text))
-    return "".join(latex_to_mathml(p[1:-1]) if p.startswith("$") else f"<code>{html.escape(p[1:-1])}</code>"
-                   if p.startswith("`") else html.escape(p) for p in parts)
+from .inline import inline_html
 
 
 def html_table(header, rows, caption=""):
     numeric = [all(str(row[i]).replace(",", "").isdigit() for row in rows) for i in range(len(header))]
     align = ['' if not n else ' class="gr-num"' for n in numeric]
-    head = "".join(f"<th{a}>{_inline(h)}</th>" for h, a in zip(header, align))
-    body = "".join("<tr>" + "".join(f"<td{a}>{_inline(c)}</td>" for c, a in zip(row, align)) + "</tr>" for row in rows)
-    caption = f"<caption>{_inline(caption)}</caption>" if caption else ""
+    head = "".join(f"<th{a}>{inline_html(h)}</th>" for h, a in zip(header, align))
+    body = "".join("<tr>" + "".join(f"<td{a}>{inline_html(c)}</td>" for c, a in zip(row, align)) + "</tr>"
+                   for row in rows)
+    caption = f"<caption>{inline_html(caption)}</caption>" if caption else ""
     return (f'<div class="gr-scroll"><table class="gr-table">{caption}<thead><tr>{head}</tr></thead>'
             f'<tbody>{body}</tbody></table></div>')
 

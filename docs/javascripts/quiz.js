@@ -1,0 +1,1 @@
+/* The quiz widget: see quiz/render.py for the markup it enhances. */

@@ -1,0 +1,1 @@
+"""Deciders for the GRU vs LSTM chapter."""

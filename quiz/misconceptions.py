@@ -1,0 +1,166 @@
+"""Named, coded misconceptions: the mistakes students make, as code that makes them.
+
+Each misconception is a switch of one small hand model of a step, written here from the notes'
+equations and independently of gru_ref, or a switch of a hand count of parameters. With no switch
+on, the hand model is the notes' cell: the quiz checks compare it with gru_ref, so a bug in either
+shows. With a switch on, it computes what a student holding that misconception would answer: the
+wrong options of computed questions, and the feedback a numeric answer gets when it equals one.
+"""
+import dataclasses
+import math
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Misconception:
+    name: str  # stable key, used in quiz files and in the page's data
+    title: str  # the mistake in a few words: "interpolating the wrong way"
+    explanation: str  # what is right instead, shown as the feedback of an option it produced
+
+
+MISCONCEPTIONS = {m.name: m for m in (
+    Misconception("flipped-interpolation", "interpolating the wrong way round",
+                  "In the notes' convention $u_t$ weighs the old state: $H_t = u_t \\odot H_{t-1} + "
+                  "(1 - u_t) \\odot \\tilde{H}_t$. Giving $u_t$ to the candidate is Chung et al.'s convention."),
+    Misconception("reset-before", "applying the reset before the recurrent product",
+                  "With the reset after (PyTorch, Keras' default) $r_t$ multiplies "
+                  "$H_{t-1} W_h + b_{Wh}$, not $H_{t-1}$ before $W_h$."),
+    Misconception("reset-after", "applying the reset after the recurrent product",
+                  "With the reset before (Cho et al. 2014) $r_t$ multiplies $H_{t-1}$, and $W_h$ comes after."),
+    Misconception("dropped-bias", "leaving out the bias",
+                  "Every pre-activation adds its bias: $x_t U + H_{t-1} W + b$."),
+    Misconception("sigmoid-candidate", "a sigmoid where the candidate's tanh belongs",
+                  "The candidate is squashed with $\\tanh$, so it can be negative; only the gates use $\\sigma$."),
+    Misconception("tanh-gate", "a tanh where the gate's sigmoid belongs",
+                  "Gates use the sigmoid $\\sigma$, so that they lie between 0 and 1."),
+    Misconception("output-without-tanh", "$H_t = o_t \\odot C_t$, without the tanh",
+                  "The LSTM squashes the cell before the output gate: $H_t = o_t \\odot \\tanh(C_t)$."),
+    Misconception("swapped-forget-input", "swapping the forget and input gates",
+                  "$f_t$ multiplies the old cell $C_{t-1}$ and $i_t$ the candidate $\\tilde{C}_t$."),
+    Misconception("one-bias-per-gate", "one bias per gate in PyTorch",
+                  "PyTorch keeps two bias vectors, `bias_ih` and `bias_hh`, each with one block per gate."),
+    Misconception("forgot-gru-second-bias", "forgetting the GRU's recurrent candidate bias",
+                  "PyTorch's second bias of the candidate, `bias_hh`'s n block (the notes' $b_{Wh}$), sits inside "
+                  "the reset: $r_t \\odot (H_{t-1} W_h + b_{Wh})$. It cannot be folded into $b_h$."),
+    Misconception("torch-order-as-keras", "reading PyTorch's gate order as Keras's",
+                  "PyTorch packs a GRU's blocks as r, z, n; Keras as z, r, h."),
+    Misconception("keras-order-as-torch", "reading Keras's gate order as PyTorch's",
+                  "Keras packs a GRU's blocks as z, r, h; PyTorch as r, z, n."),
+    Misconception("layer-input-not-doubled", "feeding the second layer the input size",
+                  "Layers after the first take the previous layer's output: $n$ features, $2n$ when bidirectional."),
+    Misconception("forgot-directions", "counting one direction of a bidirectional layer",
+                  "A bidirectional layer has a full set of weights for each direction."),
+    Misconception("lstm-three-blocks", "counting three gate blocks for the LSTM",
+                  "The LSTM has four blocks: forget, input, candidate and output."),
+    Misconception("gru-four-blocks", "counting four gate blocks for the GRU",
+                  "The GRU has three blocks: update, reset and candidate."),
+    Misconception("no-recurrent-weights", "leaving out the recurrent matrices",
+                  "Every block also multiplies $H_{t-1}$ by an $n \\times n$ matrix."),
+)}
+
+
+def named(name):
+    if name not in MISCONCEPTIONS:
+        raise ValueError(f"misconception: expected one of {sorted(MISCONCEPTIONS)}, got {name!r}")
+    return MISCONCEPTIONS[name]
+
+
+STEP_MISCONCEPTIONS = {  # which switches of the hand model make sense for a cell
+    "rnn": ("dropped-bias", "sigmoid-candidate"),
+    "gru": ("flipped-interpolation", "reset-before", "reset-after", "dropped-bias", "forgot-gru-second-bias",
+            "sigmoid-candidate", "tanh-gate"),
+    "lstm": ("output-without-tanh", "swapped-forget-input", "dropped-bias", "sigmoid-candidate", "tanh-gate"),
+}
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def hand_step(cell, x, states, w, reset="after", mistake=None):
+    """One step of `cell` as the notes write it, every value by name; `mistake` makes one misconception.
+
+    x (D,), states (H_prev,) or (H_prev, C_prev), w the per-gate weights as a dict of arrays.
+    """
+    if mistake is not None and mistake not in STEP_MISCONCEPTIONS[cell]:
+        raise ValueError(f"{cell} hand step: misconception {mistake!r} does not apply; "
+                         f"expected one of {STEP_MISCONCEPTIONS[cell]}")
+    use_bias = mistake != "dropped-bias"
+    gate = np.tanh if mistake == "tanh-gate" else _sigmoid
+    squash = _sigmoid if mistake == "sigmoid-candidate" else np.tanh
+
+    def pre(key, h):
+        return x @ w[f"U_{key}" if key else "U"] + h @ w[f"W_{key}" if key else "W"] + (
+            w[f"b_{key}" if key else "b"] if use_bias else 0.0)
+
+    if cell == "rnn":
+        (H_prev,) = states
+        a = pre("", H_prev)
+        return {"a": a, "H": squash(a)}
+    if cell == "gru":
+        (H_prev,) = states
+        u, r = gate(pre("u", H_prev)), gate(pre("r", H_prev))
+        b_h = w["b_h"] if use_bias else 0.0
+        b_Wh = w["b_Wh"] if use_bias and mistake != "forgot-gru-second-bias" else 0.0
+        placement = {"reset-before": "before", "reset-after": "after"}.get(mistake, reset)
+        if placement == "after":
+            a_h = x @ w["U_h"] + b_h + r * (H_prev @ w["W_h"] + b_Wh)
+        else:
+            a_h = x @ w["U_h"] + b_h + (r * H_prev) @ w["W_h"] + b_Wh
+        H_tilde = squash(a_h)
+        if mistake == "flipped-interpolation":
+            H = (1 - u) * H_prev + u * H_tilde
+        else:
+            H = u * H_prev + (1 - u) * H_tilde
+        return {"u": u, "r": r, "a_h": a_h, "H_tilde": H_tilde, "H": H}
+    H_prev, C_prev = states
+    f, i, o = gate(pre("f", H_prev)), gate(pre("i", H_prev)), gate(pre("o", H_prev))
+    C_tilde = squash(pre("c", H_prev))
+    if mistake == "swapped-forget-input":
+        f, i = i, f
+    C = f * C_prev + i * C_tilde
+    H = o * C if mistake == "output-without-tanh" else o * np.tanh(C)
+    return {"f": f, "i": i, "o": o, "C_tilde": C_tilde, "C": C, "H": H}
+
+
+GATE_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}  # written here again on purpose: the hand count is an oracle
+
+
+def hand_parameter_count(cell, input_size, hidden_size, num_layers=1, bidirectional=False,
+                         mistake=None):
+    """Parameters of a PyTorch layer (the same as Keras with reset_after=True) counted by hand;
+    `mistake` makes one error."""
+    blocks = GATE_BLOCKS[cell]
+    if mistake == "lstm-three-blocks" and cell == "lstm":
+        blocks = 3
+    if mistake == "gru-four-blocks" and cell == "gru":
+        blocks = 4
+    directions = 2 if bidirectional and mistake != "forgot-directions" else 1
+    n = hidden_size
+    total = 0
+    for layer in range(num_layers):
+        d = input_size if layer == 0 or mistake == "layer-input-not-doubled" else n * (2 if bidirectional else 1)
+        weights = blocks * d * n + (0 if mistake == "no-recurrent-weights" else blocks * n * n)
+        biases = blocks * n * (1 if mistake == "one-bias-per-gate" else 2)
+        total += directions * (weights + biases)
+    return total
+
+
+COUNT_MISCONCEPTIONS = ("one-bias-per-gate", "layer-input-not-doubled",
+                        "forgot-directions", "lstm-three-blocks", "gru-four-blocks", "no-recurrent-weights")
+
+
+def distinct_distractors(correct, wrong, shown):
+    """Keep the wrong values (name -> value) that differ from the correct one, and from each other,
+    as `shown` prints them: two options that print alike would be no choice at all."""
+    seen = {shown(correct)}
+    kept = {}
+    for name, value in wrong.items():
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            continue
+        text = shown(value)
+        if text not in seen:
+            seen.add(text)
+            kept[name] = value
+    return kept

@@ -1,0 +1,151 @@
+"""The quiz widget's HTML: each question rendered for readers without JavaScript (and for print),
+with every numbered version and its answer as JSON data for docs/javascripts/quiz.js.
+
+Markup (the contract the script and the tests rely on):
+  <div class="gr-quiz" data-quiz="{name}">                      one quiz; progress is kept per name
+    <section class="gr-q" id="q-{id}" data-id data-type data-chapter>
+      <div class="gr-q-prompt">...</div>                        the first version's prompt
+      <ol class="gr-q-options">                                  single / multiple: the options as text
+      <script type="application/json" class="gr-q-data">       {"variants": [...]}; see question_data
+      <div class="gr-q-explanation" hidden>                     shown after answering
+All text is escaped or MathML made here; nothing from a quiz file reaches the page as markup.
+"""
+import functools
+import html
+import json
+import re
+
+import numpy as np
+
+from sitegen.inline import blocks_html, inline_html
+
+from . import bank, checks
+from . import misconceptions as mis
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def fill(text, values, where):
+    """Put a version's values into {{name}} placeholders; an unknown name is an error, not a blank."""
+    def value(match):
+        name = match.group(1)
+        if name not in values:
+            raise ValueError(f"{where}: placeholder {{{{{name}}}}} has no value; the check provides "
+                             f"{sorted(values)}")
+        return values[name]
+    return PLACEHOLDER.sub(value, text)
+
+
+def _shown(value, digits):
+    if np.ndim(value):
+        return "$" + checks.tex_matrix(value, digits) + "$"
+    return "$" + checks.tex_number(float(value), digits) + "$"
+
+
+def _order(keys, question_id):
+    """A fixed shuffle per question: the right option is not always first, and every build agrees."""
+    rng = np.random.default_rng(checks.variant_seed(question_id, -1))
+    return [keys[k] for k in rng.permutation(len(keys))]
+
+
+def _misconception_feedback(name):
+    m = mis.named(name)
+    return inline_html(f"This is what {m.title} gives. {m.explanation}")
+
+
+def _variant_data(item, variant, index):
+    q = item.question
+    where = item.where()
+    values = variant.values if variant else {}
+    data = {"prompt": blocks_html(fill(q.prompt, values, where)),
+            "explanation": blocks_html(fill(q.explanation, values, where))}
+    if q.type in ("single", "multiple"):
+        if variant is not None and variant.options:
+            digits = int(q.params.get("decimals", 3))
+            options = [{"key": o.key, "html": inline_html(_shown(o.value, digits)),
+                        "feedback": _misconception_feedback(o.misconception) if o.misconception
+                        else inline_html(o.feedback)} for o in variant.options]
+            answer = variant.answer
+        else:
+            options = [{"key": o.key, "html": inline_html(fill(o.text, values, where)),
+                        "feedback": inline_html(fill(o.feedback, values, where))} for o in q.options]
+            answer = q.answer
+        by_key = {o["key"]: o for o in options}
+        data["options"] = [by_key[k] for k in _order(list(by_key), f"{q.id}/{index}")]
+        data["answer"] = answer
+    elif q.type == "numeric":
+        answer = variant.answer if variant is not None else q.answer
+        data.update(answer=float(answer), digits=q.digits, absolute=q.tolerance.absolute,
+                    relative=q.tolerance.relative,
+                    wrong=[{"value": float(v), "feedback": _misconception_feedback(name)}
+                           for name, v in (variant.wrong.items() if variant is not None else ())])
+    elif q.type == "order":
+        items = {i.key: inline_html(i.text) for i in q.items}
+        data["items"] = [{"key": k, "html": items[k]} for k in _order(list(items), f"{q.id}/{index}")]
+        data["answer"] = q.answer
+    else:
+        data["answer"] = list(q.answer)
+    return data
+
+
+def question_data(item):
+    """Everything the widget needs for one question: one entry per numbered version."""
+    q = item.question
+    generated = q.check in checks.GENERATORS
+    versions = checks.variants(q) if generated else [None]
+    return {"id": q.id, "type": q.type, "chapter": item.chapter, "section": q.section,
+            "variants": [_variant_data(item, v, k) for k, v in enumerate(versions)]}
+
+
+def _static(data):
+    """The first version as plain HTML: what a reader without JavaScript, or a printer, gets."""
+    first = data["variants"][0]
+    parts = [f'<div class="gr-q-prompt">{first["prompt"]}</div>']
+    if "options" in first:
+        parts.append('<ol class="gr-q-options" type="A">'
+                     + "".join(f'<li data-key="{html.escape(o["key"])}">{o["html"]}</li>' for o in first["options"])
+                     + "</ol>")
+    if "items" in first:
+        parts.append('<ul class="gr-q-items">'
+                     + "".join(f'<li data-key="{html.escape(i["key"])}">{i["html"]}</li>' for i in first["items"])
+                     + "</ul>")
+    parts.append(f'<div class="gr-q-explanation" hidden>{first["explanation"]}</div>')
+    return "".join(parts)
+
+
+def _json(data):
+    # "</" would end the <script> element early; JSON allows "<\/" for it.
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+
+
+def quiz_html(items, name, title="Check yourself"):
+    sections = []
+    for number, item in enumerate(items, start=1):
+        data = question_data(item)
+        q = item.question
+        sections.append(
+            f'<section class="gr-q" id="q-{q.id}" data-id="{q.id}" data-type="{q.type}" '
+            f'data-chapter="{item.chapter}" aria-labelledby="q-{q.id}-title">'
+            f'<h3 class="gr-q-title" id="q-{q.id}-title">Question {number}</h3>'
+            + _static(data)
+            + f'<script type="application/json" class="gr-q-data">{_json(data)}</script></section>')
+    return (f'<div class="gr-quiz" data-quiz="{html.escape(name)}"><p class="gr-quiz-title">{html.escape(title)}'
+            f'</p>{"".join(sections)}</div>')
+
+
+@functools.lru_cache(maxsize=1)
+def _bank():
+    # Loaded (and every check run) once per build; the serve hook reloads this module before each build.
+    return tuple(bank.load_bank())
+
+
+def fence_html(chapter, section=None, title="Check yourself"):
+    """The `gru-quiz` fence: a chapter's questions (or one section's; chapter "all" for every one)."""
+    chosen = [item for item in _bank() if chapter in ("all", item.chapter)
+              and (section is None or item.question.section == section)]
+    if not chosen:
+        known = sorted({item.question.section for item in _bank() if chapter in ("all", item.chapter)})
+        raise ValueError(f"no question of chapter {chapter!r} has section {section!r}; sections with questions: "
+                         f"{known}")
+    name = chapter if section is None else f"{chapter}#{section}"
+    return quiz_html(chosen, name, title)

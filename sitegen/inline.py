@@ -1,0 +1,35 @@
+"""Short texts written with Markdown's inline marks and $TeX$, turned into inert HTML.
+
+For the text that generated content carries (table cells, quiz prompts and feedback): `$x_t$`
+becomes MathML, `` `code` `` code, `**bold**` and `*emphasis*` themselves, a blank line a new
+paragraph. Everything else is escaped, so a `<script>` written in a quiz file shows as text.
+"""
+import html
+import re
+
+from .mathml import latex_to_mathml
+
+TOKENS = re.compile(r"(\$[^$]+\$|`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*)")
+
+
+def inline_html(text):
+    """One line of text as HTML: math, code, bold and emphasis; the rest escaped."""
+    parts = []
+    for part in TOKENS.split(str(text)):
+        if part.startswith("$") and len(part) > 2:
+            parts.append(latex_to_mathml(part[1:-1]))
+        elif part.startswith("`") and len(part) > 2:
+            parts.append(f"<code>{html.escape(part[1:-1])}</code>")
+        elif part.startswith("**") and len(part) > 4:
+            parts.append(f"<strong>{inline_html(part[2:-2])}</strong>")
+        elif part.startswith("*") and len(part) > 2:
+            parts.append(f"<em>{inline_html(part[1:-1])}</em>")
+        else:
+            parts.append(html.escape(part))
+    return "".join(parts)
+
+
+def blocks_html(text):
+    """Paragraphs (separated by blank lines) of inline text, each in a <p>."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
+    return "".join(f"<p>{inline_html(p)}</p>" for p in paragraphs)
