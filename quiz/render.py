@@ -139,13 +139,19 @@ def _bank():
     return tuple(bank.load_bank())
 
 
-def fence_html(chapter, section=None, title="Check yourself"):
-    """The `gru-quiz` fence: a chapter's questions (or one section's; chapter "all" for every one)."""
-    chosen = [item for item in _bank() if chapter in ("all", item.chapter)
+def fence_html(chapter, section=None, title="Check yourself", skip=None):
+    """The `gru-quiz` fence: a chapter's questions (chapter "all": every chapter's), or one section's.
+
+    skip: comma-separated sections left out, because a quiz of their own sits on the same page.
+    """
+    skipped = {s.strip() for s in (skip or "").split(",") if s.strip()}
+    in_chapter = [item for item in _bank() if chapter in ("all", item.chapter)]
+    sections = {item.question.section for item in in_chapter}
+    unknown = sorted(skipped - sections) + ([section] if section is not None and section not in sections else [])
+    if unknown:
+        raise ValueError(f"no question of chapter {chapter!r} has section(s) {unknown}; sections with questions: "
+                         f"{sorted(sections)}")
+    chosen = [item for item in in_chapter if item.question.section not in skipped
               and (section is None or item.question.section == section)]
-    if not chosen:
-        known = sorted({item.question.section for item in _bank() if chapter in ("all", item.chapter)})
-        raise ValueError(f"no question of chapter {chapter!r} has section {section!r}; sections with questions: "
-                         f"{known}")
     name = chapter if section is None else f"{chapter}#{section}"
     return quiz_html(chosen, name, title)

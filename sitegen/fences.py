@@ -39,7 +39,7 @@ def fence_options():
         "gru-table": {"table": (("cost", "gate-order", "conventions"), None), "cell": (cells, "gru")},
         "gru-source": {"function": (tuple(c.step.__name__ for c in registry.CELLS.values()) + ("run_sequence",), None)},
         "gru-quiz": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS + ("all",), None),
-                     "section": (ANY_TEXT, None), "title": (ANY_TEXT, "Check yourself")},
+                     "section": (ANY_TEXT, None), "title": (ANY_TEXT, "Check yourself"), "skip": (ANY_TEXT, None)},
     }
 
 
