@@ -183,7 +183,7 @@ def _parse(path, text):
 def _validation_message(error, keys):
     """The first problem pydantic found, as 'key: what was expected', with the key's line if known."""
     first = error.errors()[0]
-    location = [str(part) for part in first["loc"] if not isinstance(part, int) or part]
+    location = [str(part) for part in first["loc"]][2:]  # past "questions" and the index: the question's own
     if location and location[0] in ("single", "multiple", "numeric", "order", "text"):
         location = location[1:]  # the discriminator's tag adds nothing a reader needs
     line = keys.get(location[0]) if location else None

@@ -91,7 +91,7 @@ def validate_use(item):
                 _fits(q, variant)
             return
         decided = decide(q)
-    except (CheckFailed, ValueError, KeyError, TypeError) as error:
+    except Exception as error:  # whatever a check raises, the reader needs to know which question it was
         raise BankError(f"{where}: check {q.check!r} failed: {type(error).__name__}: {error}") from error
     if not agrees(q, decided):
         raise BankError(f"{where}: check {q.check!r} decides {decided!r}, the bank says {q.answer!r}")
