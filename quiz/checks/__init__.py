@@ -33,18 +33,21 @@ class CheckFailed(AssertionError):
     """gru_ref and an independent computation disagree: the question cannot be shown."""
 
 
-def decides(name):
+def _register(table, name):
     def register(function):
-        DECIDERS[name] = function
+        if name in DECIDERS or name in GENERATORS:  # a question names its check: the name must say one thing
+            raise ValueError(f"check {name!r} is registered twice ({function.__module__}.{function.__name__})")
+        table[name] = function
         return function
     return register
+
+
+def decides(name):
+    return _register(DECIDERS, name)
 
 
 def generates(name):
-    def register(function):
-        GENERATORS[name] = function
-        return function
-    return register
+    return _register(GENERATORS, name)
 
 
 @dataclasses.dataclass(frozen=True)

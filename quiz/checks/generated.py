@@ -99,7 +99,7 @@ def parameter_count(params, rng, index):
     return Variant(values, float(from_layer), wrong=wrong)
 
 
-@decides("parameter-count")
+@decides("layer-parameter-count")
 def parameter_count_of_layer(question):
     """Parameters of gru_ref's PyTorch-compatible layer with the sizes in params, from its state_dict."""
     p = question.params
