@@ -141,4 +141,7 @@ def conventions_table():
 
 
 def table_html(table, cell="gru"):
+    if table == "quiz-mutations":  # stored by `python -m quiz.mutations --write`, read here
+        from quiz.mutations import matrix_html
+        return matrix_html()
     return {"cost": cost_table, "conventions": conventions_table}.get(table, lambda: gate_order_table(cell))()
