@@ -50,7 +50,8 @@ BUGS = (
     Bug("lstm-output-without-tanh", "The LSTM outputs H = o·C, without tanh.", "cells",
         (("    H = o * tanh_C\n", "    H = o * C\n"),)),
     Bug("lstm-forget-input-swapped", "The LSTM keeps i·C_prev and writes f·C̃.", "cells",
-        (("    keep = f * C_prev\n", "    keep = i * C_prev\n"), ("    write = i * C_tilde\n", "    write = f * C_tilde\n"))),
+        (("    keep = f * C_prev\n", "    keep = i * C_prev\n"),
+         ("    write = i * C_tilde\n", "    write = f * C_tilde\n"))),
     Bug("sigmoid-without-half", "σ(z) computed as (1 + tanh z)/2, missing the z/2.", "activations",
         (("return 0.5 + 0.5 * np.tanh(0.5 * z)", "return 0.5 + 0.5 * np.tanh(z)"),)),
     Bug("torch-gru-order-as-keras", "The registry says PyTorch packs a GRU as u, r, h (Keras's order).", "registry",
@@ -143,7 +144,7 @@ def matrix_html():
 
     data = stored()
     rows = []
-    for name, bug in data["bugs"].items():
+    for bug in data["bugs"].values():
         caught = bug["caught_by"]
         shown = ", ".join(f"`{q}`" for q in caught[:4]) + (f" and {len(caught) - 4} more" if len(caught) > 4 else "")
         rows.append([bug["description"], f"`{bug['module']}`", str(len(caught)), shown])
