@@ -3,8 +3,9 @@
 numpy only at import time: torch and keras are imported (through pytest.importorskip) by the helpers
 that need them, so the golden tests can use this module on a machine without either.
 
-The torch and keras layouts below are written out by hand from their documentation
-(/work/shared/reference/conventions.md), independently of gru_ref.convert, so that they can check it.
+The torch and keras layouts below are written out by hand from their documentation (torch.nn.GRU and
+torch.nn.LSTM, keras.layers.GRU and keras.layers.LSTM), independently of gru_ref.convert, so that they
+can check it.
 """
 import dataclasses
 import os
