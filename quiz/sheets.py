@@ -58,7 +58,7 @@ def _answer_html(item, data, entry):
     if entry.type in ("single", "multiple"):
         keys = [version.answer] if isinstance(version.answer, str) else list(version.answer)
         letters = {o["key"]: (LETTERS[i], o["html"]) for i, o in enumerate(first["options"])}
-        return "; ".join(f'<span class="answer">{letters[k][0]}</span> {letters[k][1]}' for k in keys)
+        return "; ".join(f'<span class="answer">{letters[k][0]}</span>: {letters[k][1]}' for k in keys)
     if entry.type == "numeric":
         number = checks.tex_number(version.answer, version.digits)
         margin = f" (within ±{version.margin:.6g})" if version.margin else " (exactly)"
@@ -97,7 +97,7 @@ def _key_html(number, item, data, entry):
 def sheet(items, chapter, answers=False):
     """The standalone HTML of a chapter's question sheet (answers=False) or answer key (answers=True)."""
     name = chapter_title(chapter)
-    kind = "Answer key" if answers else "Questions"
+    kind = "Answer key" if answers else "Question sheet"
     body = []
     for number, item in enumerate(items, start=1):
         data = render.question_data(item)
