@@ -395,7 +395,9 @@ def pyslet_read(path):
         from pyslet.xml import structures
     logging.getLogger().setLevel(logging.ERROR)  # pyslet logs the HTML inside mattext as "unexpected data"
     document = qtixml.QTIDocument(baseURI=str(path))
-    document.read()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pyslet calls its own deprecated helpers
+        document.read()
     return document, structures
 
 
