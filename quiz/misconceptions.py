@@ -57,6 +57,23 @@ MISCONCEPTIONS = {m.name: m for m in (
                   "The GRU has three blocks: update, reset and candidate."),
     Misconception("no-recurrent-weights", "leaving out the recurrent matrices",
                   "Every block also multiplies $H_{t-1}$ by an $n \\times n$ matrix."),
+    Misconception("keras-two-biases", "counting PyTorch's two biases per gate in Keras",
+                  "Keras keeps one bias per gate; only the GRU with `reset_after=True` adds a second, "
+                  "recurrent row."),
+    Misconception("keras-forgot-recurrent-bias", "forgetting the recurrent bias row of Keras's reset-after GRU",
+                  "With `reset_after=True` (the default) a Keras GRU's bias has shape $(2, 3n)$: an input row "
+                  "and a recurrent row."),
+    Misconception("macs-include-biases", "counting the biases as multiply-adds",
+                  "A product $x_t U$ costs one multiply-add per entry of $U$; adding a bias multiplies nothing."),
+    Misconception("equal-hidden-size", "comparing at the same hidden size",
+                  "At the same $n$ the LSTM has a third more parameters; at the same budget the GRU gets a "
+                  "larger $n$."),
+    Misconception("parameters-linear-in-n", "scaling the hidden size by the ratio of blocks, $4/3$",
+                  "Parameters grow with $n^2$ (the recurrent matrices), so a GRU with the LSTM's budget gets "
+                  "less than $4/3$ of its $n$."),
+    Misconception("untransposed-weights", "using PyTorch's weight blocks without transposing them",
+                  "PyTorch multiplies column vectors, $W_{ir} x_t$: a block has one row per unit, so the notes' "
+                  "$U_r$ is the block transposed, $W_{ir}^\\top$."),
 )}
 
 
@@ -149,6 +166,78 @@ def hand_parameter_count(cell, input_size, hidden_size, num_layers=1, bidirectio
 
 COUNT_MISCONCEPTIONS = ("one-bias-per-gate", "layer-input-not-doubled",
                         "forgot-directions", "lstm-three-blocks", "gru-four-blocks", "no-recurrent-weights")
+
+
+def _hand_blocks(cell, mistake):
+    if (cell, mistake) in (("lstm", "lstm-three-blocks"), ("gru", "gru-four-blocks")):
+        return GATE_BLOCKS[cell] + (1 if cell == "gru" else -1)
+    return GATE_BLOCKS[cell]
+
+
+def hand_keras_parameter_count(cell, input_size, hidden_size, reset_after=True, mistake=None):
+    """Parameters of one Keras 3 layer counted by hand: `kernel` d x Gn, `recurrent_kernel` n x Gn and a
+    bias of Gn entries, in two rows for the GRU with reset_after=True; `mistake` makes one error."""
+    blocks, d, n = _hand_blocks(cell, mistake), input_size, hidden_size
+    weights = blocks * d * n + (0 if mistake == "no-recurrent-weights" else blocks * n * n)
+    bias_rows = 2 if cell == "gru" and reset_after else 1
+    if mistake == "keras-two-biases":
+        bias_rows = 2
+    if mistake == "keras-forgot-recurrent-bias":
+        bias_rows = 1
+    return weights + bias_rows * blocks * n
+
+
+KERAS_COUNT_MISCONCEPTIONS = ("keras-two-biases", "keras-forgot-recurrent-bias", "lstm-three-blocks",
+                              "gru-four-blocks", "no-recurrent-weights")
+
+
+def hand_step_macs(cell, input_size, hidden_size, mistake=None):
+    """Multiply-adds of one step's matrix products by hand: an entry of U or W is one multiply-add."""
+    blocks, d, n = _hand_blocks(cell, mistake), input_size, hidden_size
+    macs = blocks * d * n + (0 if mistake == "no-recurrent-weights" else blocks * n * n)
+    return macs + (blocks * n if mistake == "macs-include-biases" else 0)
+
+
+MAC_MISCONCEPTIONS = ("macs-include-biases", "lstm-three-blocks", "gru-four-blocks", "no-recurrent-weights")
+
+# The libraries' block orders, written here again on purpose from their documentation: the hand
+# reading of packed weights below is an oracle for gru_ref.convert.
+PACKED_ORDER = {"torch": {"gru": ("r", "u", "h"), "lstm": ("i", "f", "c", "o")},
+                "keras": {"gru": ("u", "r", "h"), "lstm": ("i", "f", "c", "o")}}
+MISREAD_ORDER = {"torch-order-as-keras": "keras", "keras-order-as-torch": "torch"}
+UNPACK_MISCONCEPTIONS = {"torch": ("torch-order-as-keras", "untransposed-weights", "forgot-gru-second-bias"),
+                         "keras": ("keras-order-as-torch", "forgot-gru-second-bias")}
+
+
+def hand_unpack(cell, library, packed, mistake=None):
+    """The notes' per-gate weights read by hand out of a library's packed arrays, as a dict of arrays;
+    `mistake` misreads them.
+
+    packed: a PyTorch state_dict of one layer (`weight_ih_l0`, ...) or Keras's [kernel, recurrent_kernel,
+    bias]. The GRU candidate's recurrent bias stays apart as b_Wh; every other block's two biases add up.
+    """
+    order = PACKED_ORDER[MISREAD_ORDER.get(mistake, library)][cell]
+    if library == "torch":
+        W_ih, W_hh, b_ih, b_hh = (np.asarray(packed[f"{name}_l0"]) for name in
+                                  ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        n = W_hh.shape[1]
+        flip = (lambda block: block) if mistake == "untransposed-weights" else (lambda block: block.T)
+        U, W = (lambda k: flip(W_ih[k * n:(k + 1) * n])), (lambda k: flip(W_hh[k * n:(k + 1) * n]))
+    else:
+        kernel, recurrent, bias = (np.asarray(a) for a in packed)
+        n = recurrent.shape[0]
+        b_ih, b_hh = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros_like(bias))
+        U, W = (lambda k: kernel[:, k * n:(k + 1) * n]), (lambda k: recurrent[:, k * n:(k + 1) * n])
+    w = {}
+    for k, key in enumerate(order):
+        w[f"U_{key}"], w[f"W_{key}"] = U(k), W(k)
+        b_in, b_rec = b_ih[k * n:(k + 1) * n], b_hh[k * n:(k + 1) * n]
+        if cell == "gru" and key == "h":
+            folded = mistake == "forgot-gru-second-bias"
+            w["b_h"], w["b_Wh"] = (b_in + b_rec, 0 * b_rec) if folded else (b_in, b_rec)
+        else:
+            w[f"b_{key}"] = b_in + b_rec
+    return w
 
 
 def distinct_distractors(correct, wrong, shown):
