@@ -116,6 +116,8 @@ def gate_count(question):
     Blocks: the rows of a real layer's weight_hh over its hidden size. Gates: the blocks whose
     output stays within [0, 1] under large weights, i.e. the ones that can scale something."""
     cell, what = question.params["cell"], question.params["what"]
+    if what not in ("gates", "blocks"):
+        raise CheckFailed(f"params.what: expected gates or blocks, got {what!r}")
     entry, n = registry.cell(cell), 5
     blocks = entry.layer(2, n).state_dict()["weight_hh_l0"].shape[0] // n
     if what == "blocks":
