@@ -132,8 +132,8 @@ def _shown_path(path):
 
 # ---------------------------------------------------------------- YAML with line numbers
 
-class _Loader(yaml.SafeLoader):
-    pass
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML that refuses a key given twice; libyaml's parser when PyYAML has it (several times faster)."""
 
 
 def _mapping_without_duplicates(loader, node):
