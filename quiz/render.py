@@ -2,13 +2,29 @@
 with every numbered version and its answer as JSON data for docs/javascripts/quiz.js.
 
 Markup (the contract the script and the tests rely on):
-  <div class="gr-quiz" data-quiz="{name}">                      one quiz; progress is kept per name
-    <section class="gr-q" id="q-{id}" data-id data-type data-chapter>
-      <div class="gr-q-prompt">...</div>                        the first version's prompt
-      <ol class="gr-q-options">                                  single / multiple: the options as text
-      <script type="application/json" class="gr-q-data">       {"variants": [...]}; see question_data
+  <div class="gr-quiz" data-quiz="{name}" [data-filters]>       one quiz; progress is kept per page and name;
+                                                                data-filters: the script adds chapter/type filters
+    <p class="gr-quiz-title">
+    <section class="gr-q" id="q-{id}" data-id data-type data-chapter aria-labelledby="q-{id}-title">
+      <h3 class="gr-q-title" id="q-{id}-title">Question n</h3>
+      <p class="gr-q-source">                                  with data-filters only: the chapter and section
+      <div class="gr-q-prompt" id="q-{id}-prompt">...</div>    the first version's prompt
+      <ol class="gr-q-options">                                 single / multiple: the options as text
+      <ul class="gr-q-items">                                   order: the items, shuffled
       <div class="gr-q-explanation" hidden>                     shown after answering
-All text is escaped or MathML made here; nothing from a quiz file reaches the page as markup.
+      <script type="application/json" class="gr-q-data">      question_data, less what the markup above holds
+The script leaves the static prompt and lists in place (they are what prints) and adds the controls.
+
+Data (question_data): {"id", "type", "chapter", "chapterTitle", "section", "sectionTitle", "href",
+"variants": [...]}; each variant has "prompt" and "explanation" (HTML) and by type:
+  single, multiple: "options": [{"key", "html", "feedback"}] in display order, "answer": a key or keys
+  numeric: "answer", "digits", "absolute", "relative" (either may be null), "wrong": [{"value", "feedback"}]
+           (a misconception's value and what to say when an answer equals it)
+  order:   "items": [{"key", "html"}] in display order, "answer": the keys in the right order
+  text:    "answer": the accepted spellings (compared ignoring case and spacing)
+The page's JSON leaves out version 0's prompt, explanation and option/item "html": the static
+markup above holds them and the script reads them from there (page_data), so a page carries each
+text once. All text is escaped or MathML made here; nothing from a quiz file reaches the page as markup.
 """
 import functools
 import html
@@ -88,19 +104,53 @@ def _variant_data(item, variant, index):
     return data
 
 
+@functools.lru_cache(maxsize=None)
+def _headings(chapter):
+    """(page title, {heading id: heading text}) of docs/<chapter>.md, as the toc extension names them."""
+    import markdown
+
+    page = bank.DOCS / f"{chapter}.md"
+    if not page.exists():
+        return chapter, {}
+    renderer = markdown.Markdown(extensions=bank.HEADING_EXTENSIONS)
+    renderer.convert(page.read_text(encoding="utf-8"))
+    names, title = {}, None
+
+    def walk(tokens):
+        nonlocal title
+        for token in tokens:
+            names[token["id"]] = html.unescape(token["name"])
+            if token["level"] == 1 and title is None:
+                title = names[token["id"]]
+            walk(token["children"])
+
+    walk(renderer.toc_tokens)
+    return title or chapter, names
+
+
 def question_data(item):
     """Everything the widget needs for one question: one entry per numbered version."""
     q = item.question
     generated = q.check in checks.GENERATORS
     versions = checks.variants(q) if generated else [None]
-    return {"id": q.id, "type": q.type, "chapter": item.chapter, "section": q.section,
+    title, sections = _headings(item.chapter)
+    # Pages are <chapter>.html side by side (mkdocs.yml: use_directory_urls: false), so this link
+    # works from every page of the site.
+    return {"id": q.id, "type": q.type, "chapter": item.chapter, "chapterTitle": title,
+            "section": q.section, "sectionTitle": sections.get(q.section, q.section),
+            "href": f"{item.chapter}.html#{q.section}",
             "variants": [_variant_data(item, v, k) for k, v in enumerate(versions)]}
 
 
-def _static(data):
+def _static(data, source=False):
     """The first version as plain HTML: what a reader without JavaScript, or a printer, gets."""
     first = data["variants"][0]
-    parts = [f'<div class="gr-q-prompt">{first["prompt"]}</div>']
+    qid = html.escape(data["id"])
+    parts = []
+    if source:
+        parts.append(f'<p class="gr-q-source"><a href="{html.escape(data["href"])}">'
+                     f'{html.escape(data["chapterTitle"])}: {html.escape(data["sectionTitle"])}</a></p>')
+    parts.append(f'<div class="gr-q-prompt" id="q-{qid}-prompt">{first["prompt"]}</div>')
     if "options" in first:
         parts.append('<ol class="gr-q-options" type="A">'
                      + "".join(f'<li data-key="{html.escape(o["key"])}">{o["html"]}</li>' for o in first["options"])
@@ -113,24 +163,36 @@ def _static(data):
     return "".join(parts)
 
 
+def page_data(data):
+    """question_data as the page's JSON carries it: without version 0's HTML, which the static markup holds."""
+    first = {key: value for key, value in data["variants"][0].items() if key not in ("prompt", "explanation")}
+    for name in ("options", "items"):
+        if name in first:
+            first[name] = [{key: value for key, value in o.items() if key != "html"} for o in first[name]]
+    return {**data, "variants": [first, *data["variants"][1:]]}
+
+
 def _json(data):
     # "</" would end the <script> element early; JSON allows "<\/" for it.
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
 
 
-def quiz_html(items, name, title="Check yourself"):
+def quiz_html(items, name, title="Check yourself", filters=False):
+    """The questions as one quiz; filters: the script offers chapter and type filters, and each
+    question names the chapter and section it comes from (for a page that mixes chapters)."""
     sections = []
     for number, item in enumerate(items, start=1):
         data = question_data(item)
         q = item.question
+        qid = html.escape(q.id)
         sections.append(
-            f'<section class="gr-q" id="q-{q.id}" data-id="{q.id}" data-type="{q.type}" '
-            f'data-chapter="{item.chapter}" aria-labelledby="q-{q.id}-title">'
-            f'<h3 class="gr-q-title" id="q-{q.id}-title">Question {number}</h3>'
-            + _static(data)
-            + f'<script type="application/json" class="gr-q-data">{_json(data)}</script></section>')
-    return (f'<div class="gr-quiz" data-quiz="{html.escape(name)}"><p class="gr-quiz-title">{html.escape(title)}'
-            f'</p>{"".join(sections)}</div>')
+            f'<section class="gr-q" id="q-{qid}" data-id="{qid}" data-type="{q.type}" '
+            f'data-chapter="{html.escape(item.chapter)}" aria-labelledby="q-{qid}-title">'
+            f'<h3 class="gr-q-title" id="q-{qid}-title">Question {number}</h3>'
+            + _static(data, source=filters)
+            + f'<script type="application/json" class="gr-q-data">{_json(page_data(data))}</script></section>')
+    return (f'<div class="gr-quiz" data-quiz="{html.escape(name)}"{" data-filters" if filters else ""}>'
+            f'<p class="gr-quiz-title">{html.escape(title)}</p>{"".join(sections)}</div>')
 
 
 @functools.lru_cache(maxsize=1)
@@ -154,4 +216,4 @@ def fence_html(chapter, section=None, title="Check yourself", skip=None):
     chosen = [item for item in in_chapter if item.question.section not in skipped
               and (section is None or item.question.section == section)]
     name = chapter if section is None else f"{chapter}#{section}"
-    return quiz_html(chosen, name, title)
+    return quiz_html(chosen, name, title, filters=chapter == "all")
