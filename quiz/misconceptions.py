@@ -74,6 +74,18 @@ MISCONCEPTIONS = {m.name: m for m in (
     Misconception("untransposed-weights", "using PyTorch's weight blocks without transposing them",
                   "PyTorch multiplies column vectors, $W_{ir} x_t$: a block has one row per unit, so the notes' "
                   "$U_r$ is the block transposed, $W_{ir}^\\top$."),
+    Misconception("dropped-recurrent-term", "leaving out the recurrent term $H_{t-1} W$",
+                  "Every pre-activation reads the previous state too: $x_t U + H_{t-1} W + b$."),
+    Misconception("coupled-forget-input", "using $1 - f_t$ as the input gate, as in the GRU's interpolation",
+                  "The LSTM's input gate is a gate of its own: $C_t = f_t \\odot C_{t-1} + i_t \\odot \\tilde{C}_t$, "
+                  "and $f_t$ and $i_t$ need not add up to 1."),
+    Misconception("forgot-tanh-derivative", "leaving out the derivative of $\\tanh$",
+                  "Each step's factor is $w \\, \\tanh'(a_s) = w\\,(1 - H_s^2)$, not $w$ alone."),
+    Misconception("derivative-at-previous-state", "taking $\\tanh'$ at the previous state",
+                  "The derivative belongs to the step's own output: $\\tanh'(a_s) = 1 - H_s^2$, not $1 - H_{s-1}^2$."),
+    Misconception("sum-not-product", "adding the per-step factors instead of multiplying them",
+                  "The chain rule multiplies one factor per step: "
+                  "$\\partial H_t / \\partial H_k = J_{k+1} \\cdots J_t$."),
 )}
 
 
@@ -84,10 +96,11 @@ def named(name):
 
 
 STEP_MISCONCEPTIONS = {  # which switches of the hand model make sense for a cell
-    "rnn": ("dropped-bias", "sigmoid-candidate"),
+    "rnn": ("dropped-bias", "sigmoid-candidate", "dropped-recurrent-term"),
     "gru": ("flipped-interpolation", "reset-before", "reset-after", "dropped-bias", "forgot-gru-second-bias",
-            "sigmoid-candidate", "tanh-gate"),
-    "lstm": ("output-without-tanh", "swapped-forget-input", "dropped-bias", "sigmoid-candidate", "tanh-gate"),
+            "sigmoid-candidate", "tanh-gate", "dropped-recurrent-term"),
+    "lstm": ("output-without-tanh", "swapped-forget-input", "dropped-bias", "sigmoid-candidate", "tanh-gate",
+             "dropped-recurrent-term", "coupled-forget-input"),
 }
 
 
@@ -106,9 +119,10 @@ def hand_step(cell, x, states, w, reset="after", mistake=None):
     use_bias = mistake != "dropped-bias"
     gate = np.tanh if mistake == "tanh-gate" else _sigmoid
     squash = _sigmoid if mistake == "sigmoid-candidate" else np.tanh
+    recurrent = 0.0 if mistake == "dropped-recurrent-term" else 1.0  # what of H_{t-1} the products see
 
     def pre(key, h):
-        return x @ w[f"U_{key}" if key else "U"] + h @ w[f"W_{key}" if key else "W"] + (
+        return x @ w[f"U_{key}" if key else "U"] + (recurrent * h) @ w[f"W_{key}" if key else "W"] + (
             w[f"b_{key}" if key else "b"] if use_bias else 0.0)
 
     if cell == "rnn":
@@ -122,9 +136,9 @@ def hand_step(cell, x, states, w, reset="after", mistake=None):
         b_Wh = w["b_Wh"] if use_bias and mistake != "forgot-gru-second-bias" else 0.0
         placement = {"reset-before": "before", "reset-after": "after"}.get(mistake, reset)
         if placement == "after":
-            a_h = x @ w["U_h"] + b_h + r * (H_prev @ w["W_h"] + b_Wh)
+            a_h = x @ w["U_h"] + b_h + r * ((recurrent * H_prev) @ w["W_h"] + b_Wh)
         else:
-            a_h = x @ w["U_h"] + b_h + (r * H_prev) @ w["W_h"] + b_Wh
+            a_h = x @ w["U_h"] + b_h + (r * recurrent * H_prev) @ w["W_h"] + b_Wh
         H_tilde = squash(a_h)
         if mistake == "flipped-interpolation":
             H = (1 - u) * H_prev + u * H_tilde
@@ -136,6 +150,8 @@ def hand_step(cell, x, states, w, reset="after", mistake=None):
     C_tilde = squash(pre("c", H_prev))
     if mistake == "swapped-forget-input":
         f, i = i, f
+    if mistake == "coupled-forget-input":
+        i = 1 - f
     C = f * C_prev + i * C_tilde
     H = o * C if mistake == "output-without-tanh" else o * np.tanh(C)
     return {"f": f, "i": i, "o": o, "C_tilde": C_tilde, "C": C, "H": H}
@@ -238,6 +254,18 @@ def hand_unpack(cell, library, packed, mistake=None):
         else:
             w[f"b_{key}"] = b_in + b_rec
     return w
+
+
+def hand_rnn_gradient(w, states, mistake=None):
+    """dH_T / dH_0 of a one-unit tanh RNN with recurrent weight w, by hand from its states H_0 ... H_T:
+    the product of one factor w (1 - H_s^2) per step; `mistake` makes one error."""
+    derivative_at = (lambda s: states[s - 1]) if mistake == "derivative-at-previous-state" else (lambda s: states[s])
+    factors = [w * (1.0 if mistake == "forgot-tanh-derivative" else 1 - derivative_at(s) ** 2)
+               for s in range(1, len(states))]
+    return sum(factors) if mistake == "sum-not-product" else math.prod(factors)
+
+
+GRADIENT_MISCONCEPTIONS = ("forgot-tanh-derivative", "derivative-at-previous-state", "sum-not-product")
 
 
 def distinct_distractors(correct, wrong, shown):
