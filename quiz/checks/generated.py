@@ -9,6 +9,7 @@ Deciders, each asking gru_ref a question of its own:
 - what the dataflow of a step is (sitegen.dataflow runs the step on symbols; the diagrams use it too);
 - counts and shapes of real layers and the range of a block's output.
 """
+import dataclasses
 import re
 
 import numpy as np
@@ -503,7 +504,7 @@ def depends_without_recurrent_weights(question):
         x = rng.standard_normal((16, 3))
         states = [rng.uniform(-1, 1, (16, 4)) for _ in entry.states]
         inputs = [f"{s}_prev" for s in entry.states]
-        names = {field_key(n): n for n in list(entry.trace.__dataclass_fields__) + inputs}
+        names = {field_key(n): n for n in [f.name for f in dataclasses.fields(entry.trace)] + inputs}
         if value not in names or given not in names or names[given] not in inputs:
             raise CheckFailed(f"option {option.key!r}: expected <cell>-<value>-on-<state input> of the {cell} step")
         before = getattr(entry.step(x, *states, weights), names[value])

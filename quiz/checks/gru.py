@@ -8,7 +8,16 @@ from gru_ref import cells, convert, registry
 
 from .. import misconceptions as mis
 from . import CheckFailed, Variant, decides, generates, tex_number
-from .generated import always, gradient_through, named_values, random_steps, saturated_step, statement, which
+from .generated import (
+    always,
+    gradient_through,
+    named_values,
+    quantity,
+    random_steps,
+    saturated_step,
+    statement,
+    which,
+)
 
 
 def gru():
@@ -25,26 +34,13 @@ def weights_of(values, **changes):
     return gru().weights(**({name: values[name] for name in weight_names()} | changes))
 
 
-def saturated(cell, bias_name, sign, seed=0, **options):
-    """A step with one gate's bias pushed to +-40 (the gate is 0 or 1 to double precision).
-    Returns (trace, x, states, weights)."""
-    entry = registry.cell(cell)
-    rng = np.random.default_rng(seed)
-    arrays = entry.weights.random(3, 4, seed=seed).arrays()
-    arrays[bias_name] = np.full_like(arrays[bias_name], 40.0 * sign)
-    weights = entry.weights(**arrays)
-    x = rng.standard_normal(3)
-    states = tuple(rng.uniform(-1, 1, 4) for _ in entry.states)
-    return entry.step(x, *states, weights, **options), x, states, weights
-
-
 @decides("gru-saturated-update")
 def gru_saturated_update(question):
-    """What H_t is when the update gate is 1 (params.gate_value: 1) or 0 (0), from gru_step."""
-    sign = 1 if question.params.get("gate_value", 1) == 1 else -1
-    trace, _, (H_prev,), _ = saturated("gru", "b_u", sign)
-    return which(trace.H, {"previous-state": H_prev, "candidate": trace.H_tilde, "zero": 0 * H_prev,
-                           "average": (H_prev + trace.H_tilde) / 2})
+    """What H_t is when the update gate is 1 (params.gate_value: 1) or 0 (0), from gru_step: the bank's
+    tests use it; chapter questions use value-when-saturated, the same for any gates and options."""
+    values = named_values(*saturated_step("gru", {"u": 1 if question.params.get("gate_value", 1) == 1 else 0}))
+    options = ("previous-state", "candidate", "zero", "average")
+    return which(values["H"], {key: quantity(key, values) for key in options})
 
 
 def _one_unit(u):
