@@ -5,15 +5,17 @@ Markup (the contract the script and the tests rely on):
   <div class="gr-quiz" data-quiz="{name}" [data-filters]>       one quiz; progress is kept per page and name;
                                                                 data-filters: the script adds chapter/type filters
     <p class="gr-quiz-title">
-    <section class="gr-q" id="q-{id}" data-id data-type data-chapter aria-labelledby="q-{id}-title">
-      <h3 class="gr-q-title" id="q-{id}-title">Question n</h3>
+    <section class="gr-q" id="q-{id}" data-id data-type data-chapter>
+      <h3 class="gr-q-title">Question n</h3>                    no id: no search entry per question
       <p class="gr-q-source">                                  with data-filters only: the chapter and section
-      <div class="gr-q-prompt" id="q-{id}-prompt">...</div>    the first version's prompt
+      <div class="gr-q-prompt" id="q-{id}-prompt">...</div>    the first version's prompt; labels the controls
       <ol class="gr-q-options">                                 single / multiple: the options as text
       <ul class="gr-q-items">                                   order: the items, shuffled
       <div class="gr-q-explanation" hidden>                     shown after answering
       <script type="application/json" class="gr-q-data">      question_data, less what the markup above holds
 The script leaves the static prompt and lists in place (they are what prints) and adds the controls.
+Site search (Material's data-search-exclude) indexes a chapter quiz's prompts only: never the
+explanations (answers) or option lists, and nothing of a quiz that mixes chapters (Practice repeats them).
 
 Data (question_data): {"id", "type", "chapter", "chapterTitle", "section", "sectionTitle", "href",
 "variants": [...]}; each variant has "prompt" and "explanation" (HTML) and by type:
@@ -142,24 +144,30 @@ def question_data(item):
             "variants": [_variant_data(item, v, k) for k, v in enumerate(versions)]}
 
 
-def _static(data, source=False):
-    """The first version as plain HTML: what a reader without JavaScript, or a printer, gets."""
+# Material's search skips an element with this attribute (and whatever it holds, as long as no element
+# of the same tag is nested in it: its parser matches elements by tag).
+NO_SEARCH = " data-search-exclude"
+
+
+def _static(data, mixed=False):
+    """The first version as plain HTML: what a reader without JavaScript, or a printer, gets.
+    mixed: a quiz of several chapters, which names each question's section and stays out of search."""
     first = data["variants"][0]
     qid = html.escape(data["id"])
     parts = []
-    if source:
-        parts.append(f'<p class="gr-q-source"><a href="{html.escape(data["href"])}">'
+    if mixed:
+        parts.append(f'<p class="gr-q-source"{NO_SEARCH}><a href="{html.escape(data["href"])}">'
                      f'{html.escape(data["chapterTitle"])}: {html.escape(data["sectionTitle"])}</a></p>')
-    parts.append(f'<div class="gr-q-prompt" id="q-{qid}-prompt">{first["prompt"]}</div>')
+    parts.append(f'<div class="gr-q-prompt" id="q-{qid}-prompt"{NO_SEARCH if mixed else ""}>{first["prompt"]}</div>')
     if "options" in first:
-        parts.append('<ol class="gr-q-options" type="A">'
+        parts.append(f'<ol class="gr-q-options" type="A"{NO_SEARCH}>'
                      + "".join(f'<li data-key="{html.escape(o["key"])}">{o["html"]}</li>' for o in first["options"])
                      + "</ol>")
     if "items" in first:
-        parts.append('<ul class="gr-q-items">'
+        parts.append(f'<ul class="gr-q-items"{NO_SEARCH}>'
                      + "".join(f'<li data-key="{html.escape(i["key"])}">{i["html"]}</li>' for i in first["items"])
                      + "</ul>")
-    parts.append(f'<div class="gr-q-explanation" hidden>{first["explanation"]}</div>')
+    parts.append(f'<div class="gr-q-explanation" hidden{NO_SEARCH}>{first["explanation"]}</div>')
     return "".join(parts)
 
 
@@ -187,9 +195,8 @@ def quiz_html(items, name, title="Check yourself", filters=False):
         qid = html.escape(q.id)
         sections.append(
             f'<section class="gr-q" id="q-{qid}" data-id="{qid}" data-type="{q.type}" '
-            f'data-chapter="{html.escape(item.chapter)}" aria-labelledby="q-{qid}-title">'
-            f'<h3 class="gr-q-title" id="q-{qid}-title">Question {number}</h3>'
-            + _static(data, source=filters)
+            f'data-chapter="{html.escape(item.chapter)}"><h3 class="gr-q-title">Question {number}</h3>'
+            + _static(data, mixed=filters)
             + f'<script type="application/json" class="gr-q-data">{_json(page_data(data))}</script></section>')
     return (f'<div class="gr-quiz" data-quiz="{html.escape(name)}"{" data-filters" if filters else ""}>'
             f'<p class="gr-quiz-title">{html.escape(title)}</p>{"".join(sections)}</div>')
