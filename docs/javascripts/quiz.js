@@ -177,6 +177,7 @@
           attr(input, "aria-describedby", note.id);
           label.append(el("span", "gr-opt-letter", letter(i)), fill(el("span", "gr-opt-text"), o.html));
           row.append(input, label, note);
+          row.addEventListener("click", (event) => event.target === row && input.click());  // the padding too
           area.append(row);
           this.inputs.push(input);
         });
@@ -287,7 +288,7 @@
       const feedback = verdict.html && fill(el("span", "gr-q-feedback"), verdict.html);
       this.section.classList.add("gr-q--" + r);
       // "Right. Right: ..." would say it twice: the verdict is left out when the feedback starts with it.
-      if (!feedback || !feedback.textContent.toLowerCase().startsWith(word.toLowerCase())) {
+      if (!(r === "right" && feedback && /^right\b/i.test(feedback.textContent))) {
         this.status.append(el("strong", "gr-verdict", word + (r === "close" ? ":" : ".")));
       }
       if (verdict.say) this.status.append(" " + verdict.say);
