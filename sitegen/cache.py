@@ -47,16 +47,28 @@ def sources_digest():
     return digest.hexdigest()
 
 
-def key(generator, options):
-    text = json.dumps([generator, options, sources_digest()], sort_keys=True, default=repr)
+@functools.lru_cache(maxsize=1)
+def headings_digest():
+    """A hash of every heading line of the pages: the quizzes link to sections by their headings, so
+    renaming one must give the quizzes new keys, while editing the prose under it must not."""
+    digest = hashlib.sha256()
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        headings = [line for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+        digest.update(page.name.encode() + b"\0" + "\n".join(headings).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def key(generator, options, inputs=()):
+    text = json.dumps([generator, options, sources_digest(), list(inputs)], sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def blob(generator, options, produce):
-    """The bytes `produce()` returns for this generator and these options, from the cache when it holds it."""
+def blob(generator, options, produce, inputs=()):
+    """The bytes `produce()` returns for this generator and these options, from the cache when it holds it.
+    `inputs`: further texts (digests) the output depends on, beyond the sources."""
     if not enabled():
         return produce()
-    path = directory() / key(generator, options)
+    path = directory() / key(generator, options, inputs)
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -70,6 +82,6 @@ def blob(generator, options, produce):
     return data
 
 
-def fragment(generator, options, produce):
+def fragment(generator, options, produce, inputs=()):
     """The text `produce()` returns for this generator and these options, from the cache when it holds it."""
-    return blob(generator, options, lambda: produce().encode("utf-8")).decode("utf-8")
+    return blob(generator, options, lambda: produce().encode("utf-8"), inputs).decode("utf-8")

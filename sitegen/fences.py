@@ -87,7 +87,10 @@ def _generate(fence, module, function, source):
             generator = getattr(importlib.import_module(module), function)
             return generator(**options)
 
-        return importlib.import_module("sitegen.cache").fragment(f"{module}.{function}", options, produce)
+        cache = importlib.import_module("sitegen.cache")
+        # A quiz links each question to the heading that teaches it (and checks that heading exists).
+        inputs = [cache.headings_digest()] if fence == "gru-quiz" else []
+        return cache.fragment(f"{module}.{function}", options, produce, inputs)
     except SuperFencesException:
         raise
     except Exception as error:

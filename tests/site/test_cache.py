@@ -66,6 +66,23 @@ def test_editing_a_generating_source_changes_every_key(project_copy, edited):
     assert digest_of(project_copy) != before
 
 
+def headings_of(project):
+    probe = "from sitegen import cache; print(cache.headings_digest())"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True,
+                         env={**_base_env(), "PYTHONPATH": str(project)})
+    return run.stdout.strip()
+
+
+def test_renaming_a_heading_changes_the_quiz_keys_and_prose_does_not(project_copy):
+    """Quizzes link to (and validate) the headings that teach them; their keys follow the headings."""
+    page = project_copy / "docs" / "gru.md"
+    before = headings_of(project_copy)
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    assert headings_of(project_copy) == before
+    page.write_text(page.read_text().replace("## The update gate", "## The update gate, again"))
+    assert headings_of(project_copy) != before
+
+
 def test_editing_prose_keeps_the_keys(project_copy):
     before = digest_of(project_copy)
     page = project_copy / "docs" / "index.md"
