@@ -4,14 +4,9 @@
   gru-quiz run [--chapter NAME] [--seed N]
   gru-quiz sheet --chapter NAME [--answers] -o PATH.html
 
-`run` checks answers as the site does (docs/javascripts/quiz.js, judge(); here `judge_numeric` and
-its neighbours):
-  - a number may be written 0.73, .73, 7.3e-1, +0.73, -0.73 or with a Unicode minus (−0.73); a comma
-    is refused with a hint, since 0,731 and 1,234 mean different things;
-  - numeric: right within the tolerance at the answer (absolute + relative * |answer|); otherwise, if
-    it equals a coded misconception's value (within the tolerance at that value), that
-    misconception's feedback; otherwise "close: check your rounding" within ten times the tolerance
-    or when it rounds, to one decimal fewer than asked, as the answer does; otherwise wrong;
+`run` checks answers as the site does:
+  - numbers are read and judged by quiz/judging.py, as on the site (0.73, .73, 7.3e-1, −0.73; right,
+    a misconception's feedback, "close: check your rounding", or wrong);
   - single and multiple choice: letters; every chosen option's feedback is shown;
   - order: the items' letters in order; text: any accepted spelling, ignoring case and spacing.
 Every question ends with its explanation; the score comes at the end. Math is shown as plain text
@@ -28,50 +23,22 @@ import textwrap
 import unicodedata
 from pathlib import Path
 
-from . import bank
+from . import bank, judging
+from .judging import NotANumber, parse_number
 
 # ---------------------------------------------------------------- checking answers
 
 
-class NotANumber(ValueError):
-    pass
-
-
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_MINUSES = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\u2010\u2011\ufe63\uff0d"), "-")
-
-
-def parse_number(text):
-    """The number a reader typed: 0.73, .73, 7.3e-1, −0.73 (Unicode minus); as the site reads it."""
-    cleaned = text.strip().translate(_MINUSES)
-    if "," in cleaned:
-        raise NotANumber("use a point for decimals and no thousands separators (0.731, not 0,731)")
-    if not _NUMBER.fullmatch(cleaned):
-        raise NotANumber(f"{text.strip()!r} is not a number; write it like 0.731, .731, 7.31e-1 or −0.731")
-    return float(cleaned)
-
-
-def _near(value, target, tolerance):
-    # the slack lets an answer exactly on the margin count despite binary rounding, as on the site
-    return abs(value - target) <= tolerance + 1e-9 * max(1.0, abs(target))
-
-
-def _fixed(value, digits):
-    text = f"{value:.{max(0, digits)}f}"
-    return text.lstrip("-") if float(text) == 0 else text
-
-
 def judge_numeric(version, value):
-    """(verdict, Wrong or None): verdict is right, misconception, close or wrong."""
-    if _near(value, version.answer, version.margin):
-        return "right", None
-    for wrong in version.wrong:
-        if _near(value, wrong.value, version.tolerance_at(wrong.value)):
-            return "misconception", wrong
-    if _near(value, version.answer, 10 * version.margin) or (
-            version.digits > 0 and _fixed(value, version.digits - 1) == _fixed(version.answer, version.digits - 1)):
-        return "close", None
-    return "wrong", None
+    """(verdict, Wrong or None): verdict is right, misconception, close or wrong (quiz/judging.py decides)."""
+    wrong = {w.misconception: w.value for w in version.wrong}
+    band = judging.verdict(judging.bands(version.answer, version.digits, version.absolute, version.relative, wrong),
+                           value)
+    if band is None:
+        return "wrong", None
+    if band.verdict == "misconception":
+        return "misconception", next(w for w in version.wrong if w.misconception == band.misconception)
+    return band.verdict, None
 
 
 def normalized_text(text):

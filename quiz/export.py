@@ -51,7 +51,7 @@ from xml.etree import ElementTree as ET
 
 from sitegen.inline import TOKENS
 
-from . import bank, checks, render
+from . import bank, checks, judging, render
 from . import misconceptions as mis
 
 FORMATS = ("gift", "moodle", "qti")
@@ -95,8 +95,8 @@ class Version:
     wrong: tuple = ()  # Wrong
 
     def tolerance_at(self, value):
-        """How far from `value` an answer may be and still equal it: absolute + relative * |value|, as on the site."""
-        return self.absolute + self.relative * abs(value)
+        """How far from `value` an answer may be and still equal it (quiz/judging.py)."""
+        return judging.tolerance_at(value, self.absolute, self.relative)
 
     @property
     def margin(self):
@@ -105,14 +105,9 @@ class Version:
 
     def close_bands(self):
         """Numeric: (centre, half width) of the answers that are "close: check your rounding" when neither
-        right nor a misconception: within ten times the margin, or equal to the answer rounded to one
-        decimal fewer than the prompt asks for (as the site's quiz.js decides)."""
-        bands = []
-        if self.margin > 0:
-            bands.append((self.answer, 10 * self.margin))
-        if self.digits > 0:
-            bands.append((round(self.answer, self.digits - 1), 0.5 * 10.0 ** -(self.digits - 1)))
-        return bands
+        right nor a misconception, as quiz/judging.py decides them for the site too."""
+        bands = judging.bands(self.answer, self.digits, self.absolute, self.relative)
+        return [(band.centre, band.half_width) for band in bands if band.verdict == "close"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,8 +20,9 @@ explanations (answers) or option lists, and nothing of a quiz that mixes chapter
 Data (question_data): {"id", "type", "chapter", "chapterTitle", "section", "sectionTitle", "href",
 "variants": [...]}; each variant has "prompt" and "explanation" (HTML) and by type:
   single, multiple: "options": [{"key", "html", "feedback"}] in display order, "answer": a key or keys
-  numeric: "answer", "digits", "absolute", "relative" (either may be null), "wrong": [{"value", "feedback"}]
-           (a misconception's value and what to say when an answer equals it)
+  numeric: "answer", "digits", "bands": [{"low", "high", "verdict", "feedback"}] in the order they are
+           tried (quiz/judging.py decides them; the script only looks a value up): verdict right,
+           misconception (feedback: what to say) or close
   order:   "items": [{"key", "html"}] in display order, "answer": the keys in the right order
   text:    "answer": the accepted spellings (compared ignoring case and spacing)
 The page's JSON leaves out version 0's prompt, explanation and option/item "html": the static
@@ -37,7 +38,7 @@ import numpy as np
 
 from sitegen.inline import blocks_html, inline_html
 
-from . import bank, checks
+from . import bank, checks, judging
 from . import misconceptions as mis
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -93,10 +94,11 @@ def _variant_data(item, variant, index):
         data["answer"] = answer
     elif q.type == "numeric":
         answer = variant.answer if variant is not None else q.answer
-        data.update(answer=float(answer), digits=q.digits, absolute=q.tolerance.absolute,
-                    relative=q.tolerance.relative,
-                    wrong=[{"value": float(v), "feedback": _misconception_feedback(name)}
-                           for name, v in (variant.wrong.items() if variant is not None else ())])
+        wrong = variant.wrong if variant is not None else {}
+        bands = judging.bands(float(answer), q.digits, q.tolerance.absolute, q.tolerance.relative, wrong)
+        data.update(answer=float(answer), digits=q.digits, bands=[
+            {"low": b.low, "high": b.high, "verdict": b.verdict,
+             "feedback": _misconception_feedback(b.misconception) if b.misconception else None} for b in bands])
     elif q.type == "order":
         items = {i.key: inline_html(i.text) for i in q.items}
         data["items"] = [{"key": k, "html": items[k]} for k in _order(list(items), f"{q.id}/{index}")]

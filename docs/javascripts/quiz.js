@@ -60,8 +60,6 @@
     const s = String(text).trim().replace(/[\u2212\u2012\u2013\uFE63\uFF0D]/g, "-");
     return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? parseFloat(s) : null;
   };
-  const near = (x, target, v, scale) => Math.abs(x - target) <=
-    scale * ((v.absolute || 0) + (v.relative || 0) * Math.abs(target)) + 1e-9 * Math.max(1, Math.abs(target));
   const fixed = (x, digits) => {
     const s = x.toFixed(Math.max(0, digits));
     return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
@@ -85,14 +83,12 @@
     if (type === "numeric") {
       const x = number(a);
       if (x === null) return {r: "invalid", say: "Write a number, such as 0.73, .73 or 7.3e-1."};
-      if (near(x, v.answer, v, 1)) return {r: "right"};
-      const mistake = (v.wrong || []).find((w) => near(x, w.value, v, 1));
-      if (mistake) return {r: "wrong", html: mistake.feedback};
-      // within ten times the tolerance, or right to one decimal fewer
-      if (near(x, v.answer, v, 10) || (v.digits > 0 && fixed(x, v.digits - 1) === fixed(v.answer, v.digits - 1))) {
-        return {r: "close", say: "check your rounding."};
-      }
-      return {r: "wrong"};
+      // the bands come decided from quiz/judging.py: the first that holds the value gives the verdict
+      const band = v.bands.find((b) => b.low <= x && x <= b.high);
+      if (!band) return {r: "wrong"};
+      if (band.verdict === "right") return {r: "right"};
+      if (band.verdict === "close") return {r: "close", say: "check your rounding."};
+      return {r: "wrong", html: band.feedback};
     }
     if (type === "order") {
       const placed = a.filter((k, i) => v.answer[i] === k).length;

@@ -143,10 +143,16 @@ def test_data_per_type(markup):
     assert all(o["feedback"] for o in single["options"])
     assert data["w-multiple"]["variants"][0]["answer"] == ["update", "reset"]
     numeric = data["w-numeric"]["variants"][0]
-    assert numeric == {"answer": -0.73, "digits": 2, "absolute": 0.0015, "relative": None, "wrong": []}
+    assert (numeric["answer"], numeric["digits"]) == (-0.73, 2)
+    assert [(b["verdict"], b["feedback"]) for b in numeric["bands"]] == [("right", None), ("close", None),
+                                                                         ("close", None)]
+    right, close, rounding = numeric["bands"]
+    assert right["low"] == pytest.approx(-0.73 - 0.0015) and right["high"] == pytest.approx(-0.73 + 0.0015)
+    assert close["low"] == pytest.approx(-0.73 - 0.015) and rounding["high"] == pytest.approx(-0.65)
     generated = data["w-generated"]["variants"]
     assert len(generated) == 3 and len({v["answer"] for v in generated}) == 3
-    assert all(w["feedback"].startswith("This is what ") for v in generated for w in v["wrong"])
+    mistakes = [b for v in generated for b in v["bands"] if b["verdict"] == "misconception"]
+    assert mistakes and all(b["feedback"].startswith("This is what ") for b in mistakes)
     assert data["w-order"]["variants"][0]["answer"] == ["gates", "candidate", "mix", "output"]
     assert sorted(i["key"] for i in data["w-order"]["variants"][0]["items"]) == sorted(
         ["gates", "candidate", "mix", "output"])
