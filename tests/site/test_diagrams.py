@@ -77,14 +77,16 @@ def test_gru_wires_written_from_the_equations():
     # only the weighted step inputs entering a gate box keep their weights on the wire
     for root in (after, before):
         assert {k: g.get("data-via") for k, g in drawn_wires(root).items() if g.get("data-via")} == {
-            ("x", "u"): "U_u", ("H_prev", "u"): "W_u", ("x", "r"): "U_r", ("H_prev", "r"): "W_r", ("x", "H_tilde"): "U_h"}
+            ("x", "u"): "U_u", ("H_prev", "u"): "W_u", ("x", "r"): "U_r", ("H_prev", "r"): "W_r",
+            ("x", "H_tilde"): "U_h"}
 
 
 def centre(root, name):
     g = next(g for g in root.iter(SVG + "g") if g.get("data-node") == name and "gr-node" in classes(g))
     shape = g.find(SVG + "rect")
     if shape is not None:
-        return (float(shape.get("x")) + float(shape.get("width")) / 2, float(shape.get("y")) + float(shape.get("height")) / 2)
+        return (float(shape.get("x")) + float(shape.get("width")) / 2,
+                float(shape.get("y")) + float(shape.get("height")) / 2)
     shape = g.find(SVG + "circle")
     return float(shape.get("cx")), float(shape.get("cy"))
 
@@ -118,7 +120,8 @@ def patched_gru_step(x, H_prev, w, reset="after"):
 def test_a_changed_step_function_changes_the_diagram(monkeypatch):
     """The layout is checked against the trace: a changed step is refused, naming both wires, until drawn."""
     original = set(drawn_wires(parse(diagrams.cell_svg("gru"))))
-    monkeypatch.setitem(registry.CELLS, "gru", dataclasses.replace(registry.CELLS["gru"], step=check_step(patched_gru_step)))
+    patched = dataclasses.replace(registry.CELLS["gru"], step=check_step(patched_gru_step))
+    monkeypatch.setitem(registry.CELLS, "gru", patched)
     with pytest.raises(ValueError) as refused:
         diagrams.cell_svg("gru")
     assert "gru-after diagram" in str(refused.value)
@@ -250,10 +253,17 @@ def path_geometry(d):
         command, k = tokens[k], k + 1
         count = {"M": 2, "H": 1, "V": 1, "A": 7}[command]
         args, k = [float(t) for t in tokens[k:k + count]], k + count
-        there = {"M": lambda: tuple(args), "H": lambda: (args[0], here[1]), "V": lambda: (here[0], args[0]),
-                 "A": lambda: tuple(args[5:])}[command]()
+        if command == "M":
+            there = tuple(args)
+        elif command == "H":
+            there = (args[0], here[1])
+        elif command == "V":
+            there = (here[0], args[0])
+        else:
+            there = tuple(args[5:])
         if command == "A":
-            assert args[0] == args[1] and abs(there[0] - here[0]) + abs(there[1] - here[1]) == 2 * args[0], "a semicircle"
+            span = abs(there[0] - here[0]) + abs(there[1] - here[1])
+            assert args[0] == args[1] and span == 2 * args[0], "a semicircle"
             arcs.append(((here[0] + there[0]) / 2, (here[1] + there[1]) / 2))
         if command != "M":
             pieces.append((here, there))
@@ -290,8 +300,8 @@ def through(pieces, point):
 def test_hops_exactly_where_wires_of_different_sources_cross(cell, reset, count):
     paths = drawn_paths(parse(diagrams.cell_svg(cell, reset)))
     crossings = {}
-    for (s1, w1), (pieces1, _, _) in paths.items():
-        for (s2, w2), (pieces2, _, _) in paths.items():
+    for (s1, _), (pieces1, _, _) in paths.items():
+        for (s2, _), (pieces2, _, _) in paths.items():
             if s1 < s2:
                 for p in pieces1:
                     for q in pieces2:
