@@ -16,8 +16,26 @@ for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 for _part in ("gru_ref", "site"):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), _part))
 
+from pathlib import Path  # noqa: E402
+
 import oracles  # noqa: E402  (numpy only; torch and keras are imported lazily by the tests that need them)
 import pytest  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; tests/install_browser.py installs it
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run: Playwright's sync API allows one running session per process."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package 'chromium'; tests/install_browser.py)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 def strict():

@@ -361,26 +361,21 @@ def test_sheets_are_deterministic_and_cover_the_real_bank(tmp_path):
             assert outline(first).sections == len(chosen)
 
 
-def test_sheet_prints_at_normal_size_in_chromium(quizzes, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing")
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("no Chromium at /usr/bin/chromium (Debian package 'chromium'; tests/install_browser.py)")
+def test_sheet_prints_at_normal_size_in_chromium(quizzes, tmp_path, browser):
     path = tmp_path / "sheet.html"
     cli.main(["--bank", str(quizzes), "sheet", "--chapter", "gru", "-o", str(path)], stdout=io.StringIO())
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox"])
-        page = browser.new_page()
-        requests = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto(path.as_uri())
-        page.emulate_media(media="print")
-        sizes = page.evaluate("""() => [...document.querySelectorAll("p, li")].map(
-            node => parseFloat(getComputedStyle(node).fontSize))""")
-        math_widths = page.evaluate("""() => [...document.querySelectorAll("math")].map(
-            node => node.getBoundingClientRect().width)""")
-        pdf = page.pdf(format="A4")
-        browser.close()
+    context = browser.new_context()
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    page.emulate_media(media="print")
+    sizes = page.evaluate("""() => [...document.querySelectorAll("p, li")].map(
+        node => parseFloat(getComputedStyle(node).fontSize))""")
+    math_widths = page.evaluate("""() => [...document.querySelectorAll("math")].map(
+        node => node.getBoundingClientRect().width)""")
+    pdf = page.pdf(format="A4")
+    context.close()
     assert requests == [path.as_uri()]  # nothing fetched but the file itself
     assert min(sizes) >= 10 * 96 / 72 - 0.01  # 10 pt in CSS pixels
     assert math_widths and min(math_widths) > 0  # MathML laid out, not left as source

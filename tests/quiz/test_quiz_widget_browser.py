@@ -18,9 +18,6 @@ from site_server import build_site, serve
 
 from quiz import bank, render
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
 FIXTURE_BANK = Path(__file__).parent / "widget_bank" / "gru.yml"
 ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">).*?(</article>)', re.DOTALL)
 PAGE_BUDGET = 300_000  # bytes a page costs as a host that gzips text sends it
@@ -57,15 +54,6 @@ def site(tmp_path_factory):
         yield url, site_dir
 
 
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package 'chromium')")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Visit:

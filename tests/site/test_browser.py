@@ -10,9 +10,6 @@ from urllib.parse import urlsplit
 import pytest
 from site_server import RAW_TEX, build_site, fence_counts, has_math, nav_pages, page_source, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
 SCREENSHOT_PAGES = ("gru", "lstm")
 PAGE_BUDGET = 300_000  # bytes a page costs as a host that gzips text sends it (DEVELOPERS.md's budget)
 # What a gzip-serving host compresses; fonts (woff2 is compressed already) and images go as they are.
@@ -48,15 +45,6 @@ def site_url(tmp_path_factory):
         yield url, site_dir
 
 
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package 'chromium')")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="session")
