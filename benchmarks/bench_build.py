@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("docs", "gru_ref", "sitegen", "quizzes", "notebooks", "mkdocs.yml", "pyproject.toml")
+COPIED = ("docs", "gru_ref", "sitegen", "quiz", "quizzes", "notebooks", "mkdocs.yml", "pyproject.toml")
 BUILT = re.compile(r"Documentation built in ([\d.]+) seconds")
 FENCE = re.compile(r"^```(gru-[a-z]+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -81,7 +81,10 @@ class Server:
         deadline = time.monotonic() + timeout
         while len(self.builds) <= seen:
             if time.monotonic() > deadline or self.process.poll() is not None:
-                sys.exit("mkdocs serve did not rebuild:\n" + "".join(self.log[-30:]))
+                self.close()
+                self.reader.join(timeout=10)
+                sys.exit(f"mkdocs serve did not rebuild (exit code {self.process.returncode}):\n"
+                         + "".join(self.log[-60:]))
             time.sleep(0.05)
         return self.builds[seen]
 
