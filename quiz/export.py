@@ -49,7 +49,7 @@ import zipfile
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
-from sitegen.inline import TOKENS
+from sitegen.inline import blocks_html, inline_html
 
 from . import bank, checks, judging, render
 from . import misconceptions as mis
@@ -185,27 +185,19 @@ def exported_bank(items, variants=None):
 
 # ---------------------------------------------------------------- text for an LMS
 
+def _lms_math(tex):
+    # LMSs typeset \(...\) with their MathJax or TeX filter; the TeX stays text until they do.
+    return r"\(" + html.escape(tex.strip(), quote=False) + r"\)"
+
+
 def lms_inline(text):
-    """Markdown inline text as HTML, $TeX$ as \\(TeX\\) for the LMS's MathJax or TeX filter."""
-    parts = []
-    for part in TOKENS.split(str(text)):
-        if part.startswith("$") and len(part) > 2:
-            parts.append(r"\(" + html.escape(part[1:-1].strip(), quote=False) + r"\)")
-        elif part.startswith("`") and len(part) > 2:
-            parts.append(f"<code>{html.escape(part[1:-1], quote=False)}</code>")
-        elif part.startswith("**") and len(part) > 4:
-            parts.append(f"<strong>{lms_inline(part[2:-2])}</strong>")
-        elif part.startswith("*") and len(part) > 2:
-            parts.append(f"<em>{lms_inline(part[1:-1])}</em>")
-        else:
-            parts.append(html.escape(part, quote=False))
-    return "".join(parts)
+    """Markdown inline text as HTML, as on the site, with $TeX$ as \\(TeX\\) for the LMS."""
+    return inline_html(text, math=_lms_math)
 
 
 def lms_html(text):
     """Paragraphs (blank-line separated) of inline text, each in a <p>, on one line."""
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
-    return "".join(f"<p>{lms_inline(p)}</p>" for p in paragraphs)
+    return blocks_html(text, math=_lms_math)
 
 
 def order_prompt(version):

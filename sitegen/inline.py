@@ -12,24 +12,25 @@ from .mathml import latex_to_mathml
 TOKENS = re.compile(r"(\$[^$]+\$|`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*)")
 
 
-def inline_html(text):
-    """One line of text as HTML: math, code, bold and emphasis; the rest escaped."""
+def inline_html(text, math=latex_to_mathml):
+    """One line of text as HTML: math (through `math`, MathML by default), code, bold and emphasis;
+    the rest escaped."""
     parts = []
     for part in TOKENS.split(str(text)):
         if part.startswith("$") and len(part) > 2:
-            parts.append(latex_to_mathml(part[1:-1]))
+            parts.append(math(part[1:-1]))
         elif part.startswith("`") and len(part) > 2:
-            parts.append(f"<code>{html.escape(part[1:-1])}</code>")
+            parts.append(f"<code>{html.escape(part[1:-1], quote=False)}</code>")
         elif part.startswith("**") and len(part) > 4:
-            parts.append(f"<strong>{inline_html(part[2:-2])}</strong>")
+            parts.append(f"<strong>{inline_html(part[2:-2], math)}</strong>")
         elif part.startswith("*") and len(part) > 2:
-            parts.append(f"<em>{inline_html(part[1:-1])}</em>")
+            parts.append(f"<em>{inline_html(part[1:-1], math)}</em>")
         else:
-            parts.append(html.escape(part))
+            parts.append(html.escape(part, quote=False))
     return "".join(parts)
 
 
-def blocks_html(text):
+def blocks_html(text, math=latex_to_mathml):
     """Paragraphs (separated by blank lines) of inline text, each in a <p>."""
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
-    return "".join(f"<p>{inline_html(p)}</p>" for p in paragraphs)
+    return "".join(f"<p>{inline_html(p, math)}</p>" for p in paragraphs)
