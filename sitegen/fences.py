@@ -34,6 +34,7 @@ def fence_options():
     return {
         "gru-diagram": {"cell": (cells, None), "reset": (resets, resets[0]), "values": ((True, False), False)},
         "gru-example": {"cell": (cells, None), "steps": ((1, 4), 1), "reset": (resets, resets[0])},
+        "gru-explore": {"cell": (cells, None), "reset": (resets, resets[0])},
         "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (gated, "gru"),
                      "cells": (cells, list(cells))},
         "gru-table": {"table": (("cost", "gate-order", "conventions", "quiz-mutations"), None), "cell": (cells, "gru")},
@@ -104,6 +105,10 @@ def gru_diagram(source, language, css_class, options, md, **kwargs):
 
 def gru_example(source, language, css_class, options, md, **kwargs):
     return _generate("gru-example", "sitegen.examples", "render_example", source)
+
+
+def gru_explore(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-explore", "sitegen.explorable", "explorable_html", source)
 
 
 def gru_plot(source, language, css_class, options, md, **kwargs):
