@@ -3,7 +3,8 @@
 Given values (inputs, initial state, weights) have one decimal; computed values are shown
 rounded to DECIMALS, and a sequence carries its state from step to step as shown, as one
 does by hand. Weights and inputs are searched (seeded) so that every row, recomputed
-by hand from the rounded numbers on the page, gives the rounded result on the page.
+by hand from the rounded numbers on the page, gives the rounded result on the page, and
+so that the numbers show what the pages' prose says about them (`shows_the_prose`).
 Each row carries what it shows as data (`Row.check`) so tests can recompute it from that.
 """
 import dataclasses
@@ -118,8 +119,8 @@ def step_rows(cell, trace, x, states, weights, options, decimals=DECIMALS):
     return rows
 
 
-def by_hand(check):
-    """Recompute a row from its displayed operands only, rounded as displayed. Used by the search."""
+def hand_values(check):
+    """Recompute a row from its displayed operands only, unrounded."""
     f = [[float(v) for v in a] for a in check.get("args", [])]
     op = check["op"]
     if op == "affine":
@@ -143,11 +144,19 @@ def by_hand(check):
         values = [a + b for a, b in zip(*f)]
     else:
         raise ValueError(f"unknown row operation {op!r}")
-    return shown(values, len(check["result"][0].split(".")[1]))
+    return values
+
+
+def by_hand(check):
+    """Recompute a row from its displayed operands only, rounded as displayed. Used by the search."""
+    return shown(hand_values(check), len(check["result"][0].split(".")[1]))
 
 
 def consistent(check):
-    return by_hand(check) == check["result"]
+    """The row recomputed by hand gives the printed result, and no value lies halfway between two
+    printed ones (0.0295 to three decimals: whether it is 0.029 or 0.030 is up to whoever rounds)."""
+    scaled = np.array(hand_values(check)) * 10 ** len(check["result"][0].split(".")[1])
+    return by_hand(check) == check["result"] and not np.any(np.isclose(np.abs(scaled) % 1, 0.5, rtol=0, atol=1e-6))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,37 +201,56 @@ def check_against_hand(cell, trace, x, state, weights, options):
                 f"(x = {np.asarray(x).tolist()}, state = {[np.asarray(s).tolist() for s in state]}, options {options})")
 
 
-SEEDS = {"rnn": 0, "gru": 0, "lstm": 2}  # each cell its own weights, so the pages do not repeat numbers
+# Each example its own seed, so the pages do not repeat numbers. The search runs when the site is
+# built: each seed is one whose search ends within a few hundred draws of weights (under 0.1 s).
+SEEDS = {"rnn": 0, "gru-after": 76, "gru-before": 12, "lstm": 86}
+# Weights are drawn with one decimal in ±WEIGHTS_UP_TO. The LSTM's story (write, hold, hide, clear:
+# `shows_the_prose`) needs one unit's gates to open and close hard, which ±0.9 allows too rarely.
+WEIGHTS_UP_TO = {"rnn": 0.9, "gru": 0.9, "lstm": 1.5}
+SEQUENCE_STEPS = 4  # the longest example a page shows; a shorter one is its first steps
+CANDIDATES = 1000  # inputs tried for each step before the weights are given up
 
 
 def example(cell, steps=1, reset="after", seed=None, max_tries=5000):
-    return _search(cell, steps, reset, SEEDS[cell] if seed is None else seed, max_tries)
+    """The first `steps` steps of the cell's worked sequence: a one-step example (its diagram, the
+    quizzes' version 0) is always step 1 of the four-step one."""
+    if not 1 <= steps <= SEQUENCE_STEPS:
+        raise ValueError(f"steps: expected 1 to {SEQUENCE_STEPS}, got {steps!r}")
+    key = "-".join([cell, reset]) if cell == "gru" else cell
+    full = _search(cell, SEQUENCE_STEPS, reset, SEEDS[key] if seed is None else seed, max_tries)
+    return dataclasses.replace(full, xs=full.xs[:steps], traces=full.traces[:steps], rows=full.rows[:steps])
 
 
 @functools.lru_cache(maxsize=None)
 def _search(cell, steps, reset, seed, max_tries):
-    """A worked example whose every row checks by hand; deterministic for a given seed."""
+    """A worked example whose every row checks by hand and whose every step shows what the pages
+    say about it (`shows_the_prose`); deterministic for a given seed."""
     rng = np.random.default_rng(seed)
     entry = registry.cell(cell)
     options = {"reset": reset} if cell == "gru" else {}
     D, H = SIZES["input"], SIZES["hidden"]
     shapes = {"U": (D, H), "W": (H, H), "b": (H,)}
+    fields, bound = dataclasses.fields(entry.weights), round(10 * WEIGHTS_UP_TO[cell])
     checked = False
     for _ in range(max_tries):
-        fields = dataclasses.fields(entry.weights)
-        weights = entry.weights(**{f.name: _one_decimal(rng, shapes[f.name[0]]) for f in fields})
+        weights = entry.weights(**{f.name: _one_decimal(rng, shapes[f.name[0]], -bound, bound) for f in fields})
         initial = tuple(_one_decimal(rng, (H,), -5, 5) for _ in entry.states)
+        # Each step's candidate inputs, drawn up front: every draw of weights takes the same share of
+        # the random stream, so making `shows_the_prose` stricter never changes which weights are tried.
+        inputs = _one_decimal(rng, (steps, CANDIDATES, D), -10, 10)
         state, shown_state = initial, tuple(shown(s, 1) for s in initial)
         xs, traces, rows = [], [], []
-        for t in range(steps):
-            for _ in range(300):  # the weights stay; only this step's input is redrawn
-                x = _one_decimal(rng, (D,), -10, 10)
+        for t, candidates in enumerate(inputs):
+            if not checked:  # once, before searching: the search only ever deals with rounding
+                check_against_hand(cell, entry.step(candidates[0], *state, weights, **options),
+                                   candidates[0], state, weights, options)
+                checked = True
+            batch = entry.step(candidates, *(np.broadcast_to(s, (CANDIDATES, H)) for s in state), weights, **options)
+            rounded = {k: np.round(v, DECIMALS) for k, v in batch.as_dict().items()}  # a first sieve
+            for x in candidates[shows_the_prose(cell, t, rounded, state)]:
                 trace = entry.step(x, *state, weights, **options)
-                if not checked:  # once, before searching: the search only ever deals with rounding
-                    check_against_hand(cell, trace, x, state, weights, options)
-                    checked = True
                 step = _step_rows(cell, trace, x, state, shown_state, weights, options)
-                if all(consistent(r.check) for r in step) and (t > 0 or _interesting(trace)):
+                if shows_the_prose(cell, t, printed(trace), state) and all(consistent(r.check) for r in step):
                     break
             else:
                 break
@@ -232,13 +260,47 @@ def _search(cell, steps, reset, seed, max_tries):
             state = tuple(np.array(s, dtype=float) for s in shown_state)
         if len(traces) == steps:
             return Example(cell, options, weights, np.array(xs), initial, traces, rows)
-    raise RuntimeError(f"no {cell} example with {steps} steps checks by hand within {max_tries} tries (seed {seed})")
+    raise RuntimeError(f"no {cell} example with {steps} steps checks by hand and shows what the pages say "
+                       f"within {max_tries} tries (seed {seed})")
 
 
-def _interesting(trace):
-    """Gates away from the dull middle, so the example shows them deciding something."""
-    gates = [v for k, v in trace.as_dict().items() if k in ("u", "r", "f", "i", "o")]
-    return all(np.ptp(g) > 0.15 for g in gates)
+def printed(trace):
+    """A step's values as the page prints them, as numbers."""
+    return {k: np.array(shown(v), dtype=float).reshape(np.shape(v)) for k, v in trace.as_dict().items()}
+
+
+# What the pages' "Following the numbers" say the examples show, as thresholds on the printed
+# numbers; tests/site/test_examples.py checks each claim again on the numbers of the page.
+HIGH, LOW = 0.8, 0.2  # a gate near 1, near 0
+FAR = 0.3  # a candidate this far from the old value would move it visibly
+LITTLE = 0.1  # a move this small is "only a little"
+LARGE = 0.7  # a cell value larger than any tanh(C) a nearly closed output gate lets through
+
+
+def shows_the_prose(cell, t, values, previous):
+    """Whether step `t` (from 0), with printed `values`, from the printed state `previous`, shows
+    what the pages say about it. `values` may hold a batch of candidate steps (one per row): the
+    answer is then one per candidate.
+
+    GRU, at every step: unit 1 holds on (update gate high: it moves only a little although its
+    candidate is far) and unit 2 follows its candidate (update gate low).
+    LSTM, unit 1 of the cell state: step 1 keeps and writes (forget and input gates high: C leaves
+    the interval from -1 to 1), step 2 holds (forget gate high, input gate low: C barely changes),
+    step 3 hides the large C behind a low output gate (H stays small), step 4 lets go (forget and
+    input gates low: most of C is dropped).
+    """
+    if cell == "gru":
+        u, gap = values["u"], np.abs(values["H_tilde"] - previous[0])
+        moved = np.abs(values["H"] - previous[0])
+        return (u[..., 0] >= HIGH) & (u[..., 1] <= LOW) & np.all(gap >= FAR, axis=-1) & (moved[..., 0] <= LITTLE)
+    if cell == "lstm":
+        f, i, o, C, H = (values[k][..., 0] for k in ("f", "i", "o", "C", "H"))
+        moved = np.abs(C - previous[1][0])
+        return [(f >= HIGH) & (i >= HIGH) & (np.abs(C) > 1),
+                (f >= HIGH) & (i <= LOW) & (moved <= LITTLE),
+                (o <= LOW) & (np.abs(C) >= LARGE) & (np.abs(H) <= LITTLE),
+                (f <= LOW) & (i <= LOW) & (np.abs(C) <= np.abs(previous[1][0]) / 2)][t]
+    return np.ones(np.shape(values["H"])[:-1], dtype=bool)
 
 
 # -- rendering ----------------------------------------------------------------------------------

@@ -140,10 +140,151 @@ def test_a_bug_in_gru_ref_stops_the_example_at_once_naming_the_row_and_both_valu
 
     monkeypatch.setitem(registry.CELLS, cell, dataclasses.replace(registry.CELLS[cell], step=counted))
     with pytest.raises(examples.DisagreesWithHandComputation) as raised:
-        examples._search.__wrapped__(cell, 4, "after", examples.SEEDS[cell], 5000)  # past the lru_cache
+        examples._search.__wrapped__(cell, 4, "after", 0, 5000)  # past the lru_cache
     message = str(raised.value)
     assert f"row {row} =" in message and "by hand [" in message and "gru_ref [" in message
     by_hand, computed = re.findall(r"by hand (\[[^]]*\]), gru_ref (\[[^]]*\])", message)[0]
     assert by_hand != computed
     # Before the check, this search tried up to 5000 x 300 candidates (minutes); now it stops at the first.
     assert len(calls) == 1
+
+
+# -- What the pages say about the numbers ------------------------------------------------------------
+# The "Following the numbers" prose of rnn.md, gru.md and lstm.md makes claims about the worked
+# examples; each test below checks one, on the numbers as printed (the rows' results, which the tests
+# above show are what the page prints), with its own reading of words like "near 1".
+NEAR_1, NEAR_0 = 0.8, 0.2
+
+
+def printed_steps(cell, reset="after"):
+    """Per step of the page's four-step example: TeX symbol -> printed vector, with the previous
+    states as the step's rows use them (H_{t-1} from a recurrent term, C_{t-1} from f_t ⊙ C_{t-1})."""
+    steps = []
+    for rows in examples.example(cell, 4, reset).rows:
+        values = {row.symbol: np.array(row.check["result"], dtype=float) for row in rows}
+        recurrent = next(t for r in rows if r.check["op"] == "affine" for t in r.check["terms"]
+                         if t["matrix"].startswith("W"))
+        values["H_{t-1}"] = np.array(recurrent["vector"], dtype=float)
+        for row in rows:
+            if row.check["op"] == "mul" and row.symbol.endswith("C_{t-1}"):
+                values["C_{t-1}"] = np.array(row.check["args"][1], dtype=float)
+        steps.append(values)
+    return steps
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_given_numbers_are_small_with_one_decimal(cell):
+    """'small numbers with one decimal' (rnn.md), 'small one-decimal numbers' (lstm.md)."""
+    ex = examples.example(cell, 4)
+    for value in [*ex.weights.arrays().values(), ex.xs, *ex.initial]:
+        assert np.array_equal(value, np.round(value, 1)) and np.all(np.abs(value) <= 1.5)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_each_step_starts_from_the_state_as_printed(cell):
+    """rnn.md: 'each step starts from the state as printed'; gru.md and lstm.md say it again."""
+    ex = examples.example(cell, 4)
+    steps = printed_steps(cell)
+    assert np.array_equal(steps[0]["H_{t-1}"], ex.initial[0])
+    for before, after in zip(steps, steps[1:]):
+        assert np.array_equal(after["H_{t-1}"], before["H_t"])
+        if cell == "lstm":
+            assert np.array_equal(after["C_{t-1}"], before["C_t"])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_a_run_that_never_rounds_differs_at_most_in_the_last_digit(cell):
+    """gru.md, lstm.md: 'a run that never rounds ... can differ from these numbers in the last digit'."""
+    ex = examples.example(cell, 4)
+    step = {"rnn": gru_ref.rnn_step, "gru": gru_ref.gru_step, "lstm": gru_ref.lstm_step}[cell]
+    exact_run = gru_ref.run_sequence(step, ex.xs, ex.initial, ex.weights)
+    for printed, exact in zip(printed_steps(cell), exact_run):
+        for symbol, field in [("H_t", "H"), ("C_t", "C")][:2 if cell == "lstm" else 1]:
+            assert np.all(np.abs(printed[symbol] - np.round(getattr(exact, field), 3)) <= 0.001 + 1e-9)
+
+
+def test_the_rnn_state_evolves_as_each_input_arrives():
+    """rnn.md: 'Running it for four steps shows the state evolving as each input arrives'."""
+    steps = printed_steps("rnn")
+    for values in steps:
+        assert np.max(np.abs(values["H_t"] - values["H_{t-1}"])) >= 0.1
+
+
+@pytest.mark.parametrize("reset", ["after", "before"])
+def test_gru_gates_lie_strictly_between_0_and_1_and_the_candidate_between_minus_1_and_1(reset):
+    """gru.md: 'every entry of u_t and r_t lies strictly between 0 and 1; every entry of H̃_t lies
+    between -1 and 1' -- as printed, so never 0.000 or 1.000."""
+    for values in printed_steps("gru", reset):
+        for gate in ("u_t", "r_t"):
+            assert np.all((values[gate] > 0) & (values[gate] < 1))
+        assert np.all(np.abs(values[r"\tilde{H}_t"]) < 1)
+
+
+@pytest.mark.parametrize("reset", ["after", "before"])
+def test_gru_new_state_lies_between_old_state_and_candidate_closer_to_the_old_where_u_is_larger(reset):
+    """gru.md: 'every entry of H_t lies between the matching entries of H_{t-1} and H̃_t, closer to
+    H_{t-1} where u_t is larger'."""
+    for values in printed_steps("gru", reset):
+        old, candidate, new, u = values["H_{t-1}"], values[r"\tilde{H}_t"], values["H_t"], values["u_t"]
+        assert np.all((np.minimum(old, candidate) <= new) & (new <= np.maximum(old, candidate)))
+        share_of_the_way = np.abs(new - old) / np.abs(candidate - old)  # 1 - u_t, up to rounding
+        assert np.array_equal(np.argsort(-u), np.argsort(share_of_the_way))
+        closer_to_old = np.abs(new - old) < np.abs(new - candidate)
+        assert np.array_equal(closer_to_old, u > 0.5)
+
+
+@pytest.mark.parametrize("reset", ["after", "before"])
+def test_gru_first_unit_holds_on_and_second_unit_follows_its_candidate(reset):
+    """gru.md: 'the first unit's update gate stays near 1: its state moves only a little from one step
+    to the next, even when its candidate lies far from it. The second unit's update gate stays near
+    0, and its state follows its candidate.'"""
+    steps = printed_steps("gru", reset)
+    for values in steps:
+        old, candidate, new, u = values["H_{t-1}"], values[r"\tilde{H}_t"], values["H_t"], values["u_t"]
+        assert u[0] >= NEAR_1 and u[1] <= NEAR_0
+        assert abs(new[0] - old[0]) <= 0.1  # only a little ...
+        assert abs(new[1] - candidate[1]) < abs(new[1] - old[1])  # ... while the second follows its candidate
+        assert abs(new[1] - old[1]) > abs(new[0] - old[0])
+    # ... even when the candidate lies far: at some step it is at least 0.5 away, and the first unit still moves little
+    assert max(abs(v[r"\tilde{H}_t"][0] - v["H_{t-1}"][0]) for v in steps) >= 0.5
+
+
+def test_lstm_cell_state_is_keep_plus_write_and_h_is_no_larger_than_tanh_c():
+    """lstm.md: 'each entry of C_t is the entry of keep plus the entry of write ... no entry of H_t is
+    larger in magnitude than the matching entry of tanh(C_t)'."""
+    for values in printed_steps("lstm"):
+        keep, write = values[r"f_t \odot C_{t-1}"], values[r"i_t \odot \tilde{C}_t"]
+        assert np.all(np.abs(values["C_t"] - (keep + write)) <= 0.0005 + 1e-9)
+        assert np.all(np.abs(values["H_t"]) <= np.abs(values[r"\tanh(C_t)"]))
+
+
+def test_lstm_first_unit_keeps_and_writes_past_1_at_step_1():
+    """lstm.md: 'At step 1 its forget and input gates are both high: it keeps most of its old value
+    and adds its candidate on top, so C_t leaves the interval from -1 to 1'."""
+    values = printed_steps("lstm")[0]
+    assert values["f_t"][0] >= NEAR_1 and values["i_t"][0] >= NEAR_1
+    assert abs(values["C_t"][0]) > 1
+    assert abs(values["C_t"][0]) > abs(values[r"\tilde{C}_t"][0])  # beyond the candidate: the kept value adds up
+
+
+def test_lstm_first_unit_keeps_its_value_at_step_2():
+    """lstm.md: 'At step 2 its forget gate is high and its input gate low, so it keeps its value.'"""
+    values = printed_steps("lstm")[1]
+    assert values["f_t"][0] >= NEAR_1 and values["i_t"][0] <= NEAR_0
+    assert abs(values["C_t"][0] - values["C_{t-1}"][0]) <= 0.1
+
+
+def test_lstm_first_unit_hides_a_large_cell_value_at_step_3():
+    """lstm.md: 'At step 3 its output gate is low, so H_t stays small although C_t is large.'"""
+    values = printed_steps("lstm")[2]
+    assert values["o_t"][0] <= NEAR_0
+    assert abs(values["C_t"][0]) >= 0.7 and abs(values["H_t"][0]) <= 0.1
+
+
+def test_lstm_first_unit_lets_its_content_go_at_step_4():
+    """lstm.md: 'At step 4 its forget and input gates are both low: it drops most of its content and
+    writes little.'"""
+    values = printed_steps("lstm")[3]
+    assert values["f_t"][0] <= NEAR_0 and values["i_t"][0] <= NEAR_0
+    assert abs(values["C_t"][0]) <= abs(values["C_{t-1}"][0]) / 2
+    assert abs(values[r"i_t \odot \tilde{C}_t"][0]) <= 0.2
