@@ -61,7 +61,7 @@ def subset_woff2(characters):
     options = subset.Options()
     options.layout_features = ["*"]  # keep every feature: math uses ssty, flac and others
     options.hinting = False  # browsers on screens today hint little; a third of the file
-    font = TTFont(SOURCE)
+    font = TTFont(SOURCE, recalcTimestamp=False)  # keep the source's date: the same bytes at any hour
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)
