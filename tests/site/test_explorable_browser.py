@@ -500,6 +500,7 @@ def test_screenshots_of_every_preset_light_dark_desktop_phone(browser, site, tmp
                             press_preset(v, preset)
                     for width in (1280, 390):
                         v.page.set_viewport_size({"width": width, "height": 900})
+                        v.page.evaluate("scrollTo(0, 0)")  # Material's header is fixed: keep it at the top
                         path = directory / f"explorable-{cell}-{preset}-{color_scheme}-{width}.png"
                         panel = v.root.locator(".gr-explore-panel")
                         v.page.screenshot(path=str(path), full_page=True, clip=panel.evaluate(box))
