@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("gru_ref", "sitegen", "quiz", "quizzes")  # every file in these folders feeds some generator
 SOURCE_SUFFIXES = (".py", ".yml", ".yaml", ".json", ".ttf")
-LIBRARIES = ("numpy", "matplotlib", "latex2mathml", "pygments", "pymdown-extensions", "markdown", "pyyaml", "fonttools",
-             "brotli", "pydantic")
+LIBRARIES = ("numpy", "latex2mathml", "pygments", "pymdown-extensions", "markdown", "pyyaml", "fonttools", "brotli",
+             "pydantic")
 
 
 def enabled():

@@ -1,7 +1,22 @@
-"""Gate activations over a short sequence, as heatmaps: matplotlib -> deterministic SVG."""
-import base64
+"""The plots: gate activations over a sequence (heatmaps) and gradient norms against distance.
+
+Drawn here as inline SVG, not by a plotting library: text, axes and grid use currentColor and the
+lines CSS classes (docs/stylesheets/generated.css), so a plot follows the page's light or dark
+scheme as the diagrams do. The heatmaps' colours are viridis, which reads on both. Coordinates are
+written with fixed decimals, so the output is byte-identical from build to build.
+
+    <figure class="gr-figure gr-plot" id="{id}">
+      <div class="gr-plot-area" tabindex="0"><svg role="img" aria-labelledby="{id}-title"
+        aria-describedby="{id}-caption"><title id="{id}-title">short name</title>...</svg></div>
+      <figcaption id="{id}-caption">what the plot shows, in full</figcaption>
+    </figure>
+
+A screen reader announces the short name, then the caption once, as the description.
+"""
 import functools
-import io
+import math
+import re
+from html import escape
 
 import numpy as np
 
@@ -9,13 +24,15 @@ import gru_ref
 from gru_ref import registry
 
 from . import notation
+from .inline import inline_html
 
 SEQUENCE = {"steps": 24, "input": 4, "hidden": 8, "seed": 7, "weight_scale": 3, "switch_every": 6}
 
 
 def gate_titles(cell):
-    """(trace field, title) of each gate of `cell`, in the notes' order: ('u', 'update gate $u_t$')."""
-    return tuple((gate.output, notation.of(cell, gate.output).titled()) for gate in registry.cell(cell).gates)
+    """(trace field, words, SVG label) of each gate of `cell`, in the notes' order: ('u', 'update gate', 'u_t')."""
+    return tuple((gate.output, notation.of(cell, gate.output).words, notation.of(cell, gate.output).label)
+                 for gate in registry.cell(cell).gates)
 
 
 def gate_traces(cell):
@@ -30,41 +47,6 @@ def gate_traces(cell):
     xs = patterns[(np.arange(T) // SEQUENCE["switch_every"]) % 2] + 0.3 * rng.standard_normal((T, D))
     states = (np.zeros(H),) * len(entry.states)
     return gru_ref.run_sequence(entry.step, xs, states, weights)
-
-
-def gate_heatmaps_svg(cell):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    traces = gate_traces(cell)
-    gates = gate_titles(cell)
-    with plt.rc_context({"svg.hashsalt": "gru-ref", "svg.fonttype": "none", "font.size": 9}):
-        fig, axes = plt.subplots(len(gates), 1, figsize=(7, 1.5 * len(gates) + 0.6), sharex=True,
-                                 layout="constrained")
-        for ax, (name, title) in zip(axes, gates):
-            values = np.array([t.as_dict()[name] for t in traces]).T  # units x time
-            image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-            ax.set_title(title, loc="left")
-            ax.set_ylabel("unit")
-            ax.set_yticks([0, values.shape[0] - 1], [1, values.shape[0]])
-        axes[-1].set_xlabel("time step $t$")
-        axes[-1].set_xticks(range(0, len(traces), 4), [str(t + 1) for t in range(0, len(traces), 4)])
-        fig.colorbar(image, ax=axes, shrink=0.8, label="gate value")
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close(fig)
-    return buffer.getvalue()
-
-
-def gate_heatmaps_html(cell):
-    names = ", ".join(gate.name for gate in registry.cell(cell).gates)
-    T, H = SEQUENCE["steps"], SEQUENCE["hidden"]
-    alt = (f"Heatmaps of the {names} of a {cell.upper()} with {H} hidden units over {T} time steps; weights drawn "
-           f"as PyTorch initialises them (uniform in ±1/√{H}), then multiplied by {SEQUENCE['weight_scale']}; "
-           f"the input switches between two patterns every {SEQUENCE['switch_every']} steps. "
-           f"Colour runs from 0 (dark blue) to 1 (yellow).")
-    return _figure(f"{cell}-gate-heatmaps", gate_heatmaps_svg(cell), alt)
 
 
 GRADIENT = {"steps": 40, "batch": 32, "size": 32, "seed": 3}
@@ -102,43 +84,190 @@ def gradient_norms(cell):
     return np.arange(1, T + 1), np.array(norms)
 
 
-def gradient_norm_svg(cells):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context({"svg.hashsalt": "gru-ref", "svg.fonttype": "none", "font.size": 9}):
-        fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
-        for cell, style in zip(cells, ("-", "--", ":")):
-            distance, norms = gradient_norms(cell)
-            ax.semilogy(distance, norms, style, linewidth=2, label=cell.upper())
-        ax.set_xlabel("distance $T - k$ (time steps)")
-        ax.set_ylabel(r"$\|\partial H_T / \partial\,\mathrm{state}_k\|$")
-        ax.grid(True, which="major", alpha=0.3)
-        ax.legend()
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close(fig)
-    return buffer.getvalue()
 
 
-def _figure(figure_id, svg, alt):
-    data = base64.b64encode(svg.encode()).decode()
-    return (f'<figure class="gr-figure gr-plot" id="{figure_id}">'
-            f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}"><figcaption>{alt}</figcaption></figure>')
+# -- drawing ---------------------------------------------------------------------------------------
+
+# viridis (matplotlib's), 17 evenly spaced stops; between them colours are interpolated linearly
+VIRIDIS = ("#440154", "#48186a", "#472d7b", "#424086", "#3b528b", "#33638d", "#2c728e", "#26828e", "#21918c",
+           "#1fa088", "#28ae80", "#3fbc73", "#5ec962", "#84d44b", "#addc30", "#d8e219", "#fde725")
+WIDTH, FONT = 680, 11  # user units: a plot is drawn at about its size in a desktop page's text column
+DASHES = ("", "7 4", "2 3")  # the lines differ in dash as well as colour
+
+
+def _num(v):
+    """A coordinate as written: at most one decimal, no trailing zero."""
+    text = f"{v:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def colour(value):
+    """The viridis colour of a value in [0, 1], as #rrggbb."""
+    position = min(max(float(value), 0.0), 1.0) * (len(VIRIDIS) - 1)
+    k = min(int(position), len(VIRIDIS) - 2)
+    low, high = (np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) for c in VIRIDIS[k:k + 2])
+    return "#" + "".join(f"{c:02x}" for c in np.rint(low + (high - low) * (position - k)).astype(int))
+
+
+def _rich(label):
+    """Text with subscripts `_t`, `_{T}` and superscripts `^{-4}`, as SVG tspans."""
+    parts, shift = [], 0
+    for mark, script, plain in re.findall(r"([_^])(\{[^}]*\}|.)|([^_^]+)", label):
+        if mark:
+            new = 3 if mark == "_" else -5
+            parts.append(f'<tspan dy="{new - shift}" font-size="{FONT - 2}">{escape(script.strip("{}"))}</tspan>')
+            shift = new
+        else:
+            parts.append(f'<tspan dy="{-shift}">{escape(plain)}</tspan>' if shift else escape(plain))
+            shift = 0
+    return "".join(parts)
+
+
+def _text(x, y, label, anchor="middle", rotated=False):
+    turn = f' transform="rotate(-90 {_num(x)} {_num(y)})"' if rotated else ""
+    return f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}"{turn}>{_rich(label)}</text>'
+
+
+def _svg(figure_id, width, height, title, body):
+    """The plot's <svg>: named by its short title, described by the figure's caption."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="gr-plot-svg" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" font-size="{FONT}" fill="currentColor" role="img" '
+            f'aria-labelledby="{figure_id}-title" aria-describedby="{figure_id}-caption">'
+            f'<title id="{figure_id}-title">{escape(title)}</title>' + "".join(body) + "</svg>")
+
+
+def _a(title):
+    """'a GRU', 'an LSTM', 'an RNN': the article as the initialism is spoken."""
+    return "an" if title[0] in "AEFHILMNORSX" else "a"
+
+
+def gate_heatmaps_svg(cell, figure_id=None):
+    """One heatmap per gate (units down, time steps across), under a strip naming the input pattern."""
+    figure_id = figure_id or f"{cell}-gate-heatmaps"
+    traces, gates = gate_traces(cell), gate_titles(cell)
+    T, H, every = len(traces), SEQUENCE["hidden"], SEQUENCE["switch_every"]
+    left, column, row = 66, 22, 14
+    right = left + T * column
+    body, y = [], 4
+    for k in range(0, T, every):  # the input pattern, A or B, over each stretch of steps
+        x, w = left + k * column, min(every, T - k) * column
+        body.append(f'<rect x="{x}" y="{y}" width="{w}" height="16" fill-opacity="{0.07 if k // every % 2 else 0.2}"/>'
+                    + _text(x + w / 2, y + 12, f"input pattern {'AB'[k // every % 2]}"))
+    body.append(_text(left - 6, y + 12, "input", "end"))
+    y += 24
+    tops = []
+    for name, words, label in gates:
+        body.append(_text(left, y + 12, f"{words} {label}", "start"))
+        y += 18
+        tops.append(y)
+        values = np.array([t.as_dict()[name] for t in traces]).T  # units x time
+        cells = "".join(f'<rect x="{left + t * column}" y="{y + j * row}" width="{column}" height="{row}" '
+                        f'fill="{colour(values[j, t])}"/>' for j in range(H) for t in range(T))
+        body.append(f'<g shape-rendering="crispEdges">{cells}</g>')
+        body.append(f'<rect x="{left}" y="{y}" width="{T * column}" height="{H * row}" fill="none" '
+                    f'stroke="currentColor"/>')
+        body += [_text(left - 6, y + j * row + row / 2 + 4, str(j + 1), "end") for j in range(H)]
+        body.append(_text(16, y + H * row / 2, "unit", rotated=True))
+        y += H * row + 14
+    bottom = y - 14
+    body += [_text(left + t * column + column / 2, bottom + 14, str(t + 1)) for t in range(T)]
+    body.append(_text(left + T * column / 2, bottom + 34, "time step t"))
+    # the colour scale, from 0 at the bottom to 1 at the top of the heatmaps
+    scale, x = f"{figure_id}-scale", right + 18
+    stops = "".join(f'<stop offset="{k / (len(VIRIDIS) - 1):.4f}" stop-color="{c}"/>' for k, c in enumerate(VIRIDIS))
+    body.append(f'<defs><linearGradient id="{scale}" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient></defs>'
+                f'<rect x="{x}" y="{tops[0]}" width="12" height="{bottom - tops[0]}" fill="url(#{scale})" '
+                f'stroke="currentColor"/>')
+    for value in (0, 0.25, 0.5, 0.75, 1):
+        ty = bottom - value * (bottom - tops[0])
+        body.append(f'<path d="M{x + 12} {_num(ty)}h4" stroke="currentColor"/>'
+                    + _text(x + 19, ty + 4, f"{value:g}", "start"))
+    body.append(_text(x + 62, (tops[0] + bottom) / 2, "gate value", rotated=True))
+    title = f"{_gate_names(cell).capitalize()}, unit by unit over {T} steps"
+    return _svg(figure_id, right + 90, bottom + 44, title, body)
+
+
+def _join(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _gate_names(cell):
+    """'the update and reset gates of a GRU'."""
+    title = registry.cell(cell).title
+    words = [gate.name.removesuffix(" gate") for gate in registry.cell(cell).gates]
+    return f"the {_join(words)} gates of {_a(title)} {title}"
+
+
+def gate_heatmaps_html(cell):
+    T, H, figure_id = SEQUENCE["steps"], SEQUENCE["hidden"], f"{cell}-gate-heatmaps"
+    caption = (f"Heatmaps of {_gate_names(cell)} with {H} hidden units over {T} time steps, one cell per unit "
+               f"and step; colour runs from 0 (dark purple) to 1 (yellow). Weights drawn as PyTorch "
+               f"initialises them (uniform in ±1/√{H}), then multiplied by "
+               f"{SEQUENCE['weight_scale']}; the input switches between two patterns every "
+               f"{SEQUENCE['switch_every']} steps (the strip above the heatmaps).")
+    return _figure(figure_id, gate_heatmaps_svg(cell, figure_id), caption)
+
+
+def gradient_norm_svg(cells, figure_id="gradient-norms"):
+    """Each cell's gradient norm against the distance T - k, on a log scale, with a legend."""
+    curves = [gradient_norms(cell) for cell in cells]
+    left, right, top, bottom = 80, WIDTH - 16, 16, 296
+    low = math.floor(min(math.log10(n.min()) for _, n in curves))
+    high = math.ceil(max(math.log10(n.max()) for _, n in curves))
+    last = GRADIENT["steps"]
+
+    def x_of(distance):
+        return left + (distance - 1) / (last - 1) * (right - left)
+
+    def y_of(value):
+        return bottom - (math.log10(value) - low) / (high - low) * (bottom - top)
+
+    body = []
+    every = 1 if high - low <= 8 else 2
+    for e in range(low, high + 1):  # a grid line per power of ten, labelled every `every`
+        y = _num(y_of(10.0 ** e))
+        body.append(f'<path d="M{left} {y}H{right}" stroke="currentColor" stroke-opacity="0.15"/>')
+        if (high - e) % every == 0:
+            body.append(_text(left - 8, float(y) + 4, f"10^{{{e}}}".replace("-", "−"), "end"))
+    for distance in [1] + list(range(5, last + 1, 5)):
+        x = _num(x_of(distance))
+        body.append(f'<path d="M{x} {bottom}v5" stroke="currentColor"/>' + _text(float(x), bottom + 18, str(distance)))
+    body.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
+                f'stroke="currentColor"/>')
+    for k, (cell, (distance, norms)) in enumerate(zip(cells, curves)):
+        points = " ".join(f"{_num(x_of(d))},{_num(y_of(n))}" for d, n in zip(distance, norms))
+        dash = f' stroke-dasharray="{DASHES[k]}"' if DASHES[k] else ""
+        body.append(f'<polyline class="gr-series gr-series-{k + 1}" points="{points}" fill="none" '
+                    f'stroke="currentColor" stroke-width="2"{dash}/>')
+        y = top + 18 + 18 * k  # the legend, top right, where the curves have long fallen
+        body.append(f'<path class="gr-series gr-series-{k + 1}" d="M{right - 86} {y}h28" fill="none" '
+                    f'stroke="currentColor" stroke-width="2"{dash}/>'
+                    + _text(right - 50, y + 4, registry.cell(cell).title, "start"))
+    body.append(_text(left + (right - left) / 2, bottom + 40, "distance T − k (time steps)"))
+    body.append(_text(18, (top + bottom) / 2, "‖∂(v · H_{T}) / ∂ state_{k}‖", rotated=True))
+    title = f"Gradient norm against distance, log scale: {_join([registry.cell(c).title for c in cells])}"
+    return _svg(figure_id, WIDTH, bottom + 52, title, body)
 
 
 def gradient_norm_html(cells):
-    T, H, B = GRADIENT["steps"], GRADIENT["size"], GRADIENT["batch"]
-    halves = []
-    for cell in cells:
-        distance, norms = gradient_norms(cell)
-        halves.append(f"{cell.upper()} {norms[9] / norms[0]:.1e}")
-    alt = (f"Gradient norm of the last hidden state with respect to the state k steps earlier, on a log scale, "
-           f"for {', '.join(c.upper() for c in cells)} with {H} units and PyTorch's random initialisation, "
-           f"averaged over {B} random sequences of length {T}. Ratio of the norm at distance 10 to distance 1: "
-           f"{'; '.join(halves)}.")
-    return _figure("gradient-norms", gradient_norm_svg(cells), alt)
+    T, H, B, figure_id = GRADIENT["steps"], GRADIENT["size"], GRADIENT["batch"], "gradient-norms"
+    ratios = "; ".join(f"{registry.cell(c).title} {n[9] / n[0]:.1e}" for c, (_, n) in
+                       zip(cells, (gradient_norms(c) for c in cells)))
+    lstm = [registry.cell(c).title for c in cells if len(registry.cell(c).states) == 2]
+    plain = [registry.cell(c).title for c in cells if len(registry.cell(c).states) == 1]
+    states = f"$H_k$ for the {_join(plain)}" + (f" and the pair $(H_k, C_k)$ for the {_join(lstm)}" if lstm else "")
+    caption = (rf"The norm of $\partial (v \cdot H_T) / \partial\, \mathrm{{state}}_k$ against the distance "
+               f"$T - k$, on a log scale: the gradient reaching step $k$ when the last hidden state $H_T$ is "
+               f"pulled in one direction $v$, a random unit vector fixed for each sequence. The state is "
+               f"{states}. Cells with {H} units and PyTorch's random initialisation, averaged over {B} random "
+               f"sequences of length {T}. Ratio of the norm at distance 10 to the norm at distance 1: {ratios}.")
+    return _figure(figure_id, gradient_norm_svg(cells, figure_id), caption)
+
+
+def _figure(figure_id, svg, caption):
+    """The plot and its caption; the area scrolls sideways where the screen is narrower than the plot."""
+    return (f'<figure class="gr-figure gr-plot" id="{figure_id}"><div class="gr-plot-area" tabindex="0">{svg}</div>'
+            f'<figcaption id="{figure_id}-caption">{inline_html(caption)}</figcaption></figure>')
 
 
 def plot_html(plot="gates", cell="gru", cells=("rnn", "gru", "lstm")):
