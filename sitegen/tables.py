@@ -21,7 +21,7 @@ def html_table(header, rows, caption=""):
 
 def cost_table(input_size=128, hidden_size=128):
     """Two narrow tables (they also fit a printed page): what each cell stores, and what one step costs."""
-    sizes = f"input size $D = {input_size}$, hidden size $H = {hidden_size}$"
+    sizes = f"input size $d = {input_size}$, hidden size $n = {hidden_size}$"
     stored, work = [], []
     for cell, entry in registry.CELLS.items():
         cost = counts.step_cost(cell, input_size, hidden_size)
@@ -32,9 +32,11 @@ def cost_table(input_size=128, hidden_size=128):
     gru, lstm = (counts.step_cost(c, input_size, hidden_size)["matmul_macs"] for c in ("gru", "lstm"))
     return (html_table(["Cell", "Gates", "State", "Parameters (notes)", "Parameters (PyTorch)", "Parameters (Keras)"],
                        stored, f"Parameters, {sizes}")
-            + html_table(["Cell", "Matmul multiply-adds", "Pointwise ops", "σ", "tanh"], work,
+            + html_table(["Cell", "Matmul multiply-adds", "Pointwise operations", "σ", "tanh"], work,
                          f"Work per time step and sequence, {sizes}. "
-                         f"The GRU does {gru / lstm:.0%} of the LSTM's multiply-adds."))
+                         f"The GRU does {gru / lstm:.0%} of the LSTM's multiply-adds. A pointwise operation is "
+                         f"one entry of an addition, a product or a $1 - u_t$ on vectors of $n$ entries (bias "
+                         f"additions included); the σ and tanh columns count the activations."))
 
 
 class Label(str):
