@@ -422,8 +422,9 @@ def _expr(graph, value, shown, expand=False):
     return f"{value.op}({', '.join(_expr(graph, a, shown)[0] for a in value.args)})", 4
 
 
-def _description(d):
-    """The diagram in words, from the graph: who uses each input, each labelled value's formula."""
+def _description(d, numbers=None):
+    """The diagram in words, from the graph: who uses each input, each labelled value's formula, and
+    with `numbers` (node -> entries as drawn) the numbers written beside each node."""
     graph, labels, carry = d.graph, d.labels, d.carry
 
     def shown(name):
@@ -449,6 +450,10 @@ def _description(d):
             sentences.append(f"{start} reaches {end} through elementwise operations only (the highlighted path).")
         elif not _reachable([e for e in graph.edges if not e.via], output + "_prev", output):
             sentences.append(f"Every path from {start} to {end} passes through a weight matrix.")
+    if numbers:
+        values = [f"{shown(name) or _expr(graph, graph.values[name], shown, expand=True)[0]} = "
+                  f"[{', '.join(numbers[name])}]" for name in d.shapes if name in numbers]
+        sentences.append(f"The numbers of this step: {'; '.join(values)}.")
     return " ".join(sentences)
 
 
@@ -510,13 +515,15 @@ def drawing(cell, reset="after"):
                    traced, drawn, products, carry, routes, branches, hops)
 
 
-def cell_svg(cell, reset="after", values=None, id_prefix=None):
+def cell_svg(cell, reset="after", values=None, id_prefix=None, describe_values=False):
     """The gate diagram of `cell` ("rnn" | "gru" | "lstm") as an inline <svg> string.
 
     reset ("after" | "before") is the GRU's reset placement (ignored for the other cells).
     values (name -> 1-D array, e.g. a trace's as_dict() plus x, H_prev, C_prev) writes each traced
     node's vector beside it, where its wires start, and on each wire as data-value.
     id_prefix makes the ids unique on a page; the default names the cell, reset and values.
+    describe_values puts the numbers in the <desc> too: for a diagram whose numbers never change
+    (a script that changes them would leave the description behind).
     """
     d = drawing(cell, reset)
     prefix = id_prefix or d.key + "-values" * (values is not None)
@@ -532,7 +539,7 @@ def cell_svg(cell, reset="after", values=None, id_prefix=None):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="gr-diagram gr-{cell}" viewBox="0 0 {w} {h}" '
            f'width="{w}" height="{h}" role="img" aria-labelledby="{prefix}-title {prefix}-desc">',
            f'<title id="{prefix}-title">{escape(title)}</title>',
-           f'<desc id="{prefix}-desc">{escape(_description(d))}</desc>',
+           f'<desc id="{prefix}-desc">{escape(_description(d, numbers if describe_values else None))}</desc>',
            f'<defs>{markers}</defs>',
            f'<rect class="gr-frame" x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" rx="14"/>']
     # painter's order: wires (the highlighted carry path last), dots, then nodes and their text on top
@@ -658,5 +665,5 @@ def diagram_html(cell, reset="after", values=False):
         states = {f"{s}_prev": v for s, v in zip(registry.cell(cell).states, ex.initial)}
         numbers = {"x": ex.xs[0], **states, **ex.traces[0].as_dict()}
         prefix += "-example"
-    svg = cell_svg(cell, reset=reset, values=numbers, id_prefix=prefix)
+    svg = cell_svg(cell, reset=reset, values=numbers, id_prefix=prefix, describe_values=values)
     return f'<figure class="gr-figure gr-diagram" id="{prefix}-figure">{svg}</figure>'

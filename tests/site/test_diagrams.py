@@ -409,6 +409,26 @@ def test_worked_example_diagram_has_every_state(cell):
     assert {f"{s}_prev" for s in registry.cell(cell).states} <= set(numbers_by_node(root))
 
 
+@pytest.mark.parametrize("cell, reset", CASES)
+def test_the_numbered_diagrams_description_reads_out_every_number_it_draws(cell, reset):
+    """A screen reader gets the numbers too: each drawn vector, by node, in the <desc>; the plain
+    diagram's description has none, and neither has one whose numbers a script changes."""
+    figure = parse(diagrams.diagram_html(cell, reset, values=True))
+    root = figure.find(SVG + "svg")
+    desc = root.find(SVG + "desc").text
+    plain = parse(diagrams.cell_svg(cell, reset)).find(SVG + "desc").text
+    assert desc.startswith(plain + " The numbers of this step: ")
+    numbers = numbers_by_node(root)
+    listed = re.findall(r"\[([^\]]*)\]", desc[len(plain):])
+    assert sorted(listed) == sorted(", ".join(vector) for vector in numbers.values())  # every drawn vector, once
+    for name in ("x", "H_prev", "H"):  # named as the diagram labels them
+        label = notation.of(cell, name, reset).label
+        assert f"{label} = [{', '.join(numbers[name])}]" in desc
+    assert not re.search(r"\d\.\d{3}", plain)
+    live = parse(diagrams.cell_svg(cell, reset, values=example_values(cell, reset), id_prefix="live"))
+    assert live.find(SVG + "desc").text == plain
+
+
 def test_values_are_checked():
     values = example_values("gru")
     with pytest.raises(ValueError, match="missing"):
