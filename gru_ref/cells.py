@@ -191,7 +191,8 @@ def lstm_step(x, H_prev, C_prev, w):
     C = keep + write
     tanh_C = tanh(C)
     H = o * tanh_C
-    return LSTMStep(a_f, f, a_i, i, a_c, C_tilde, a_o, o, keep, write, C, tanh_C, H)
+    return LSTMStep(a_f, f, a_i, i, a_c, C_tilde, a_o, o,
+                    keep, write, C, tanh_C, H)
 
 
 def run_sequence(step, xs, states, w, **options):

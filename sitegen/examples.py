@@ -315,21 +315,40 @@ def _tex_vector(values):
     return _tex_matrix(values, len(values))
 
 
-def substituted(check):
-    """The row's right-hand side with the displayed numbers put in (TeX)."""
+def substituted_pieces(check):
+    """The row's right-hand side with the displayed numbers put in, as TeX pieces: the first one
+    whole, each next one starting with the operator that joins it (a line may break between them)."""
     op, args = check["op"], [_tex_vector(a) for a in check.get("args", [])]
     if op == "affine":
         parts = [f"{_tex_vector(t['vector'])} {t['matrix']}" for t in check["terms"]]
         parts += [b["name"] for b in check["biases"]] + [_tex_vector(p["values"]) for p in check["plus"]]
-        return " + ".join(parts)
+        return [parts[0]] + [f"+ {part}" for part in parts[1:]]
     return {
-        "sigmoid": lambda: rf"\sigma\left({args[0]}\right)",
-        "tanh": lambda: rf"\tanh\left({args[0]}\right)",
-        "relu": lambda: rf"\operatorname{{relu}}\left({args[0]}\right)",
-        "mul": lambda: rf"{args[0]} \odot {args[1]}",
-        "one_minus_mul": lambda: rf"\left(1 - {args[0]}\right) \odot {args[1]}",
-        "add": lambda: f"{args[0]} + {args[1]}",
+        "sigmoid": lambda: [rf"\sigma\left({args[0]}\right)"],
+        "tanh": lambda: [rf"\tanh\left({args[0]}\right)"],
+        "relu": lambda: [rf"\operatorname{{relu}}\left({args[0]}\right)"],
+        "mul": lambda: [args[0], rf"\odot {args[1]}"],
+        "one_minus_mul": lambda: [rf"\left(1 - {args[0]}\right)", rf"\odot {args[1]}"],
+        "add": lambda: [args[0], f"+ {args[1]}"],
     }[op]()
+
+
+def formula_pieces(tex):
+    """TeX split before each `+` outside braces and brackets, so a long formula can wrap there."""
+    pieces, depth, start = [], 0, 0
+    for k, character in enumerate(tex):
+        depth += {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}.get(character, 0)
+        if depth == 0 and tex.startswith(" + ", k):
+            pieces.append(tex[start:k].strip())
+            start = k + 1
+    return pieces + [tex[start:].strip()]
+
+
+def _math_pieces(pieces, first=""):
+    """Pieces of one formula as MathML, one <math> each, the first prefixed with `first`; a piece
+    that starts with an operator gets an empty left operand, so the operator is spaced as binary."""
+    tex = [first + pieces[0]] + ["{} " + piece for piece in pieces[1:]]
+    return "\u200b".join(latex_to_mathml(t) for t in tex)  # a zero-width space: a line may break there
 
 
 def _escape_attribute(text):
@@ -337,14 +356,22 @@ def _escape_attribute(text):
 
 
 def render_rows(rows, caption):
+    """One row per quantity: its formula, under it the formula with the numbers put in, and its value.
+
+    Two columns, not three: each formula may wrap before a `+`, so the table fits a desktop's text
+    column without scrolling and a phone's screen with short lines."""
     lines = [f'<div class="gr-scroll"><table class="gr-example"><caption>{caption}</caption>',
-             "<thead><tr><th>Quantity</th><th>Value</th><th>With the numbers</th></tr></thead><tbody>"]
+             '<thead><tr><th scope="col">Quantity, then with the numbers</th><th scope="col">Value</th>'
+             "</tr></thead><tbody>"]
     for row in rows:
         check = _escape_attribute(json.dumps(row.check, sort_keys=True))
         # a product names itself: u_t ⊙ H_{t-1} needs no "= u_t ⊙ H_{t-1}"
-        quantity = row.symbol if row.formula == row.symbol else f"{row.symbol} = {row.formula}"
-        cells = [latex_to_mathml(tex) for tex in (quantity, _tex_vector(row.check["result"]), substituted(row.check))]
-        lines.append(f"<tr data-check='{check}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        quantity = [row.symbol] if row.formula == row.symbol else formula_pieces(f"{row.symbol} = {row.formula}")
+        formula = f'<span class="gr-formula">{_math_pieces(quantity)}</span>'
+        numbers = f'<span class="gr-with">{_math_pieces(substituted_pieces(row.check), "{} = ")}</span>'
+        value = latex_to_mathml(_tex_vector(row.check["result"]))
+        lines.append(f"<tr data-check='{check}'><td>{formula} {numbers}</td>"
+                     f'<td class="gr-value">{value}</td></tr>')
     lines.append("</tbody></table></div>")
     return "\n".join(lines)
 
@@ -361,7 +388,7 @@ def _weights_tex(weights):
             tex_name = name.replace("_", "_{", 1) + "}" if "_" in name else name
             value = np.atleast_2d(value)
             parts.append(f"{tex_name} = {_tex_matrix(shown(value, 1), value.shape[1])}")
-        lines.append(r",\quad ".join(parts))
+        lines.append(parts)
     return lines
 
 
@@ -369,27 +396,29 @@ def render_given(ex):
     state_names = ("H_0", "C_0") if ex.cell == "lstm" else ("H_0",)
     inputs = [f"x_{t + 1} = {_tex_vector(shown(x, 1))}" for t, x in enumerate(ex.xs)]
     states = [f"{n} = {_tex_vector(shown(s, 1))}" for n, s in zip(state_names, ex.initial)]
-    pairs = [r",\quad ".join(inputs[k:k + 2]) for k in range(0, len(inputs), 2)]  # two per line fit a page
-    items = pairs + [r",\quad ".join(states)] + _weights_tex(ex.weights)
-    return '<div class="gr-given">' + "".join(f"<p>{latex_to_mathml(tex)}</p>" for tex in items) + "</div>"
+    pairs = [inputs[k:k + 2] for k in range(0, len(inputs), 2)]  # two per line fit a page
+    lines = pairs + [states] + _weights_tex(ex.weights)
+    # one <math> per quantity, its comma inside it: a narrow screen wraps the line between quantities
+    return '<div class="gr-given">' + "".join(
+        "<p>" + " ".join(latex_to_mathml(tex + ("," if k < len(line) - 1 else "")) for k, tex in enumerate(line))
+        + "</p>" for line in lines) + "</div>"
 
 
 def render_summary(ex):
-    """How the state and the gates evolve over the sequence, one row per step."""
+    """How the input, the gates and the state evolve over the sequence: one row per quantity, one
+    column per step, so time runs left to right and the table stays as narrow as four vectors."""
     entry = registry.cell(ex.cell)
     fields = [gate.output for gate in entry.gates] + list(entry.states)
     tex = notation.table(ex.cell, ex.options.get("reset", "after"))
-    head = "".join(f"<th>{latex_to_mathml(tex[f].tex)}</th>" for f in fields)
-    body = []
-    for t, (x, trace) in enumerate(zip(ex.xs, ex.traces), start=1):
-        values = trace.as_dict()
-        cells = [latex_to_mathml(str(t)), latex_to_mathml(_tex_vector(shown(x, 1)))]
-        cells += [latex_to_mathml(_tex_vector(shown(values[f]))) for f in fields]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = f'<th>{latex_to_mathml("t")}</th><th>{latex_to_mathml("x_t")}</th>' + head
+    traces = [trace.as_dict() for trace in ex.traces]
+    rows = [("x_t", [shown(x, 1) for x in ex.xs])] + [(tex[f].tex, [shown(v[f]) for v in traces]) for f in fields]
+    steps = range(1, len(traces) + 1)
+    head = '<th scope="col">Quantity</th>' + "".join(f'<th scope="col">Step {t}</th>' for t in steps)
+    body = "".join(f'<tr><th scope="row">{latex_to_mathml(symbol)}</th>'
+                   + "".join(f"<td>{latex_to_mathml(_tex_vector(v))}</td>" for v in values) + "</tr>"
+                   for symbol, values in rows)
     return (f'<div class="gr-scroll"><table class="gr-summary"><caption>The sequence at a glance</caption>'
-            f'<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def render_example(cell, steps=1, reset="after"):

@@ -7,7 +7,7 @@ paragraph. Everything else is escaped, so a `<script>` written in a quiz file sh
 import html
 import re
 
-from .mathml import latex_to_mathml
+from .mathml import CLOSING, OPENING, inline_math_html, latex_to_mathml
 
 TOKENS = re.compile(r"(\$[^$]+\$|`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*)")
 
@@ -16,8 +16,19 @@ def inline_html(text, math=latex_to_mathml):
     """One line of text as HTML: math (through `math`, MathML by default), code, bold and emphasis;
     the rest escaped."""
     parts = []
-    for part in TOKENS.split(str(text)):
-        if part.startswith("$") and len(part) > 2:
+    tokens = TOKENS.split(str(text))
+    for k, part in enumerate(tokens):
+        if part.startswith("$") and len(part) > 2 and math is latex_to_mathml:
+            # as on the pages (sitegen.mathml), punctuation written against the math stays on its line
+            before = ""
+            if parts and parts[-1] and parts[-1][-1] in OPENING:
+                before, parts[-1] = parts[-1][-1], parts[-1][:-1]
+            following = tokens[k + 1] if k + 1 < len(tokens) else ""
+            after = following[:len(following) - len(following.lstrip(CLOSING))]
+            if after:
+                tokens[k + 1] = following[len(after):]
+            parts.append(inline_math_html(math(part[1:-1]), before, after))
+        elif part.startswith("$") and len(part) > 2:
             parts.append(math(part[1:-1]))
         elif part.startswith("`") and len(part) > 2:
             parts.append(f"<code>{html.escape(part[1:-1], quote=False)}</code>")

@@ -35,6 +35,7 @@ In a Markdown table write \vert or \lvert x \rvert instead of |, which would spl
 import functools
 import re
 import xml.etree.ElementTree as etree
+from html import escape
 
 from latex2mathml.converter import convert
 from markdown.blockprocessors import BlockProcessor
@@ -151,9 +152,16 @@ def _check_element(tex: str, element: etree.Element) -> None:
 _ESCAPED_DOLLAR = r"(?P<dollar>\\\$)"
 _DISPLAY = r"\$\$(?P<display>(?:\\.|[^\\$\x02\x03])+?)\$\$"
 _UNCLOSED_DISPLAY = r"(?P<unclosed>\$\$)"
+# Punctuation written against inline math stays on its line: "$b$." is one unbreakable unit (a line
+# may otherwise break between a <math> and the text around it, leaving the "." alone at a line's start).
+# Not [ or ]: those belong to Markdown's links, which run after this processor.
+OPENING = "(‘“"
+CLOSING = ".,;:!?)’”'-"
 # pandoc's rule, so that "costs \$5 or \$6" and "$5 to $6" stay text: no space inside the dollars and
 # no digit right after the closing one.
-_INLINE = r"\$(?![\s$])(?P<inline>(?:\\.|[^\\$\x02\x03])+?)(?<!\s)\$(?!\d)"
+_INLINE = (rf"(?P<open>[{re.escape(OPENING)}]?)"
+           r"\$(?![\s$])(?P<inline>(?:\\.|[^\\$\x02\x03])+?)(?<!\s)\$(?!\d)"
+           rf"(?P<close>[{re.escape(CLOSING)}]*)")
 MATH_PATTERN = "|".join((_ESCAPED_DOLLAR, _DISPLAY, _UNCLOSED_DISPLAY, _INLINE))
 
 
@@ -170,7 +178,7 @@ class MathInlineProcessor(InlineProcessor):
         elif match.group("display") is not None:
             html = _wrapped_html(match.group("display"), display=True)
         else:
-            html = _wrapped_html(match.group("inline"), display=False)
+            html = inline_math_html(latex_to_mathml(match.group("inline")), match.group("open"), match.group("close"))
         return self.md.htmlStash.store(html), match.start(0), match.end(0)
 
 
@@ -186,6 +194,11 @@ class DisplayMathBlockProcessor(BlockProcessor):
         tex = self.BLOCK.match(blocks.pop(0)).group("tex")
         placeholder = self.parser.md.htmlStash.store(_wrapped_html(tex, display=True, tag="div"))
         etree.SubElement(parent, "p").text = AtomicString(placeholder)  # unwrapped again by Markdown
+
+
+def inline_math_html(math: str, before: str = "", after: str = "") -> str:
+    """Inline MathML in its wrapper, with the punctuation written against it (site.css: no wrap inside)."""
+    return f'<span class="{INLINE_CLASS}">{escape(before)}{math}{escape(after)}</span>'
 
 
 def _wrapped_html(tex: str, display: bool, tag: str = "span") -> str:

@@ -46,6 +46,14 @@ def on_pre_build(config):
         del sys.modules[name]
 
 
+# Material's search is a dialog without a name (axe-core: aria-dialog-name); name it after its purpose.
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+
+
+def on_post_page(output, page, config):
+    return output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search the notes">', 1)
+
+
 def on_post_build(config):
     # The math font is cut down to the characters the built pages use (sitegen/fonts.py).
     importlib.import_module("sitegen.fonts").write_subset(config["site_dir"])

@@ -130,16 +130,18 @@ def _library_columns(library, reset):
 
 
 def conventions_table():
-    header = ["Source", "Vectors", "Input, recurrent term", "Update gate", "Candidate", "Reset acts",
-              "New state", "Biases", "Packed order"]
-    rows = []
-    for source in GRU_SOURCES:
-        row = dict(source, **(_library_columns(*source["library"]) if "library" in source else {}))
-        rows.append([row["source"], row["vectors"], row["weights"], row["update"], row["candidate"],
-                     row["reset"], row["new_state"], row["biases"], row.get("order", "")])
-    caption = ("The GRU in each source. A state update of the form $(1 - z) \\odot h_{t-1} + z \\odot \\tilde{h}$ is "
-               "the same model with $z$ renamed $1 - z$.")
-    return html_table(header, rows, caption)
+    """Two tables with one row per source: how it writes the GRU, and what its GRU computes and stores.
+    (One table of all nine columns is twice as wide as a page.)"""
+    rows = [dict(source, **(_library_columns(*source["library"]) if "library" in source else {}))
+            for source in GRU_SOURCES]
+    written = html_table(["Source", "Vectors", "Input, recurrent term", "Update gate", "Candidate"],
+                         [[r["source"], r["vectors"], r["weights"], r["update"], r["candidate"]] for r in rows],
+                         "How each source writes the GRU")
+    computed = html_table(["Source", "New state", "Reset acts", "Biases", "Packed order"],
+                          [[r["source"], r["new_state"], r["reset"], r["biases"], r.get("order", "")] for r in rows],
+                          "What each source's GRU computes and stores. A state update of the form "
+                          "$(1 - z) \\odot h_{t-1} + z \\odot \\tilde{h}$ is the same model with $z$ renamed $1 - z$.")
+    return written + computed
 
 
 def table_html(table, cell="gru"):

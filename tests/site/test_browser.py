@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from site_server import RAW_TEX, build_site, fence_counts, has_math, nav_pages, page_source, serve
+from site_server import RAW_TEX, fence_counts, has_math, page_source
 
 SCREENSHOT_PAGES = ("gru", "lstm")
 PAGE_BUDGET = 300_000  # bytes a page costs as a host that gzips text sends it (DEVELOPERS.md's budget)
@@ -34,17 +34,6 @@ DUPLICATE_IDS = """() => {
   return [...duplicates];
 }"""
 MATH_DISPLAYS = """() => [...document.querySelectorAll("math")].map(math => getComputedStyle(math).display)"""
-
-
-@pytest.fixture(scope="session")
-def site_url(tmp_path_factory):
-    site_dir = tmp_path_factory.mktemp("browser") / "site"
-    process = build_site(site_dir)
-    assert process.returncode == 0, f"mkdocs build failed:\n{process.stdout}\n{process.stderr}"
-    with serve(site_dir) as url:
-        yield url, site_dir
-
-
 
 
 @pytest.fixture(scope="session")
@@ -105,14 +94,6 @@ class Visit:
 
     def __exit__(self, *exc_info):
         self.context.close()
-
-
-@pytest.fixture(scope="session")
-def pages(site_url):
-    url, site_dir = site_url
-    found = nav_pages(site_dir)
-    assert "index.html" in found and len(found) > 1, f"navigation links found: {found}"
-    return found
 
 
 @pytest.fixture(scope="session")

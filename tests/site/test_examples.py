@@ -57,13 +57,16 @@ def test_every_row_checks_by_hand_from_the_displayed_numbers(cell, steps, reset)
         decimals = len(check["result"][0].split(".")[1])
         by_hand = [f"{v:.{decimals}f}".replace("-0.000", "0.000") for v in recompute(check)]
         assert by_hand == check["result"], check
-        cells = re.findall(r"<td>(.*?)</td>", row_html, re.S)
-        assert len(cells) == 3
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row_html, re.S)
+        assert len(cells) == 2
+        formula, with_numbers = re.fullmatch(
+            r'<span class="gr-formula">(.*?)</span> <span class="gr-with">(.*?)</span>', cells[0], re.S).groups()
+        assert numbers_shown(formula) == []  # the formula is symbols; the numbers go on the line under it
         assert numbers_shown(cells[1]) == check["result"]  # the value column shows the checked result
         operands = [v for t in check.get("terms", []) for v in t["vector"]] + \
                    [v for a in check.get("args", []) for v in a] + \
                    [v for p in check.get("plus", []) for v in p["values"]]
-        assert sorted(numbers_shown(cells[2])) == sorted(operands)  # and the operands the check used
+        assert sorted(numbers_shown(with_numbers)) == sorted(operands)  # and the operands the check used
 
 
 @pytest.mark.parametrize("cell,steps,reset", CASES)
@@ -88,6 +91,22 @@ def test_given_weights_are_shown_with_one_decimal_and_match_the_weights():
     total = sum(v.size for v in ex.weights.arrays().values()) + ex.xs.size + sum(s.size for s in ex.initial)
     assert len(shown) == total
     assert [float(v) for v in shown[:3]] == list(ex.xs[0])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_the_sequence_at_a_glance_shows_each_quantity_step_by_step(cell):
+    """One row per quantity (the input, each gate, each state), one column per step, as printed."""
+    ex = examples.example(cell, 4)
+    table = examples.render_summary(ex)
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table, re.S)
+    entry = registry.cell(cell)
+    fields = [gate.output for gate in entry.gates] + list(entry.states)
+    assert len(rows) == 1 + len(fields)
+    assert re.findall(r'<th scope="col">(.*?)</th>', table) == ["Quantity", "Step 1", "Step 2", "Step 3", "Step 4"]
+    expected = [[examples.shown(x, 1) for x in ex.xs]]
+    expected += [[examples.shown(getattr(trace, f)) for trace in ex.traces] for f in fields]
+    for (_, cells_html), values in zip(rows, expected):
+        assert [numbers_shown(c) for c in re.findall(r"<td>(.*?)</td>", cells_html, re.S)] == values
 
 
 def test_examples_are_deterministic():

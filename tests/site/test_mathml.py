@@ -51,6 +51,20 @@ def test_inline_math_becomes_one_inline_math_element_with_the_tex_as_alttext():
     assert "$" not in html
 
 
+@pytest.mark.parametrize("text,wrapped", [
+    ("and $b$. A loss", '<p>and <span class="gr-math"><math>.</span> A loss</p>'),
+    ("in $\\pm 1/\\sqrt{n}$.", '<p>in <span class="gr-math"><math>.</span></p>'),
+    ("$U$, $W$ and ($b$): $H_t$'s", '<p><span class="gr-math"><math>,</span> <span class="gr-math"><math></span> and '
+     '<span class="gr-math">(<math>):</span> <span class="gr-math"><math>&#x27;</span>s</p>'),
+    ("see [$x$](a.md).", '<p>see <a href="a.md"><span class="gr-math"><math></span></a>.</p>'),  # links stay links
+])
+def test_punctuation_written_against_inline_math_shares_its_wrapper(text, wrapped):
+    """site.css keeps a .gr-math on one line, so no "." starts a line on its own."""
+    html = render(text)
+    assert len(maths(html)) == text.count("$") // 2
+    assert MATH_ELEMENT.sub("<math>", html) == wrapped
+
+
 def test_display_math_block_spans_lines_and_its_lines_are_not_read_as_markdown():
     html = render("Before.\n\n$$\nH_t = u_t\n- 1\n==\n2\n$$\n\nAfter.")
     math = only(maths(html))

@@ -47,7 +47,15 @@ def test_gru_recurrent_bias_sits_only_in_the_candidate_block():
 
 
 def test_conventions_table_takes_library_facts_from_gru_ref():
-    rows = {r[0]: r for r in cells_of(tables.conventions_table())[1:]}
+    written, computed = tables.conventions_table().split("</table>")[:2]
+    header_written, *rows_written = cells_of(written)
+    header, *rows_computed = cells_of(computed)
+    assert header_written[0] == header[0] == "Source"
+    assert [r[0] for r in rows_written] == [r[0] for r in rows_computed] == [s["source"].replace("`", "")
+                                                                             for s in tables.GRU_SOURCES]
+    rows = {r[0]: r for r in rows_computed}
     assert rows["PyTorch nn.GRU"][-1] == "r, z, n" and rows["PyTorch nn.GRU"][-2] == "2 per gate"
     assert rows["Keras GRU (reset_after=False)"][-2] == "1 per gate"
-    assert rows["Keras GRU (reset_after=True)"][5] == "after" and rows["Keras GRU (reset_after=False)"][5] == "before"
+    reset = header.index("Reset acts")
+    assert rows["Keras GRU (reset_after=True)"][reset] == "after"
+    assert rows["Keras GRU (reset_after=False)"][reset] == "before"
