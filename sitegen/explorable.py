@@ -47,11 +47,12 @@ from .mathml import latex_to_mathml
 CHECKED_CASES = 60  # random cases tests/site/test_explorable_browser.py runs through the script and gru_ref
 TOLERANCE = 1e-9  # largest difference it allows in any traced value
 SEQUENCE = {"steps": 8, "seed": 15}  # the inputs of the sequence mode: one decimal, in [-1, 1]
-LIMITS = {"x": 2, "H_prev": 1, "C_prev": 3, "bias": 15}  # a control runs from -limit to limit in steps of 0.1
-DRAWN = 9  # "new weights" draws each entry from -0.9 to 0.9 in steps of 0.1, as the worked examples' are
-# A preset's bias. Within the controls' limits x_t U + H_{t-1} W is at most 7.2 in size (weights up to 0.9),
-# so the gate stays within 4e-4 of 1 or 0 (1 - sigmoid(7.8)) wherever the other controls are.
-SATURATED = 15
+LIMITS = {"x": 2, "H_prev": 1, "C_prev": 3, "bias": 30}  # a control runs from -limit to limit in steps of 0.1
+DRAWN = 9  # "new weights" draws each entry from -0.9 to 0.9 in steps of 0.1
+# A preset's bias. Within the controls' limits x_t U + H_{t-1} W is at most 12 in size (3 inputs up to 2 and
+# 2 states up to 1, weights up to 1.5 as in the LSTM's worked example), so the gate stays within 2e-6 of 1
+# or 0 (1 - sigmoid(13)) wherever the other controls are.
+SATURATED = 25
 MIN_SCALE = 0.8  # on a narrow screen the live diagram scrolls sideways rather than shrink below this
 
 
