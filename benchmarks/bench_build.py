@@ -13,6 +13,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -63,7 +64,9 @@ class Server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        self.process = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+        # -X faulthandler: if a rebuild never ends, SIGABRT makes the server print where each thread is
+        self.process = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "mkdocs", "serve",
+                                         "-a", f"127.0.0.1:{port}"],
                                         cwd=project, env=environment(project), stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
         self.builds, self.log = [], []
@@ -81,10 +84,12 @@ class Server:
         deadline = time.monotonic() + timeout
         while len(self.builds) <= seen:
             if time.monotonic() > deadline or self.process.poll() is not None:
-                self.close()
+                if self.process.poll() is None:
+                    self.process.send_signal(signal.SIGABRT)
+                    self.process.wait(timeout=30)
                 self.reader.join(timeout=10)
                 sys.exit(f"mkdocs serve did not rebuild (exit code {self.process.returncode}):\n"
-                         + "".join(self.log[-60:]))
+                         + "".join(self.log[-120:]))
             time.sleep(0.05)
         return self.builds[seen]
 
