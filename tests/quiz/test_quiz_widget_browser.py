@@ -11,10 +11,9 @@ import json
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from site_server import build_site, serve
+from site_server import build_site, only_local, serve
 
 from quiz import bank, render
 
@@ -64,7 +63,7 @@ class Visit:
         self.errors, self.remote, self.dialogs, self.ignore = [], [], [], ignore
         self.context = browser.new_context(color_scheme=color_scheme, viewport={"width": width, "height": height},
                                            java_script_enabled=javascript)
-        self.context.route("**/*", self._only_local)
+        self.context.route("**/*", only_local(self.remote))
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type in ("error", "warning") and self.errors.append(
             f"console {message.type}: {message.text}"))
@@ -78,13 +77,6 @@ class Visit:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def _only_local(self, route):
-        parts = urlsplit(route.request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
-            self.remote.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
 
     def finish(self):
         errors = [e for e in self.errors if not (self.ignore and re.search(self.ignore, e))]

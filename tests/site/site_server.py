@@ -14,6 +14,7 @@ import sys
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 # Override only to try these tests on a scratch site while the real pages are being written.
@@ -37,6 +38,19 @@ def build_site(site_dir: Path, extra_env: dict | None = None, without_env=()) ->
                "--config-file", str(CONFIG), "--site-dir", str(site_dir)]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900,
                           env={k: v for k, v in {**os.environ, **(extra_env or {})}.items() if k not in without_env})
+
+
+def only_local(refused):
+    """A Playwright route handler that lets a page reach 127.0.0.1 (and file://) only: any other host's
+    request is aborted and its URL appended to `refused`, for the test to report."""
+    def route(request_route):
+        parts = urlsplit(request_route.request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            refused.append(request_route.request.url)
+            request_route.abort()
+        else:
+            request_route.continue_()
+    return route
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

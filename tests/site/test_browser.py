@@ -5,10 +5,9 @@ Screenshots of the GRU and LSTM pages in both schemes go to $GRU_REF_SCREENSHOTS
 import gzip
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from site_server import RAW_TEX, fence_counts, has_math, page_source
+from site_server import RAW_TEX, fence_counts, has_math, only_local, page_source
 
 SCREENSHOT_PAGES = ("gru", "lstm")
 PAGE_BUDGET = 300_000  # bytes a page costs as a host that gzips text sends it (DEVELOPERS.md's budget)
@@ -49,7 +48,7 @@ class Visit:
     def __init__(self, browser, url, color_scheme="light"):
         self.errors, self.remote_requests = [], []
         self.context = browser.new_context(color_scheme=color_scheme)
-        self.context.route("**/*", self._only_local)
+        self.context.route("**/*", only_local(self.remote_requests))
         self.page = self.context.new_page()
         self.responses = []
         self.page.on("response", lambda response: self.responses.append(response))
@@ -57,13 +56,6 @@ class Visit:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.goto(url, wait_until="networkidle")
 
-    def _only_local(self, route):
-        parts = urlsplit(route.request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
-            self.remote_requests.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
 
     def transferred(self):
         """URL -> bytes this page fetched, text gzipped at level 6 (a common host default)."""

@@ -10,11 +10,10 @@ import json
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from site_server import build_site, serve
+from site_server import only_local
 
 from gru_ref import registry
 from gru_ref.cells import run_sequence
@@ -43,13 +42,10 @@ SHOWN = """root => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    site_dir = tmp_path_factory.mktemp("explorable") / "site"
-    process = build_site(site_dir)
-    assert process.returncode == 0, f"mkdocs build failed:\n{process.stdout}\n{process.stderr}"
-    with serve(site_dir) as url:
-        yield url, site_dir
+@pytest.fixture(scope="session")
+def site(site_url):
+    """The session's one build of the site (tests/site/conftest.py)."""
+    return site_url
 
 
 class Visit:
@@ -60,7 +56,7 @@ class Visit:
         self.errors, self.remote, self.ignore = [], [], ignore
         self.context = browser.new_context(color_scheme=color_scheme, viewport={"width": width, "height": height},
                                            java_script_enabled=javascript)
-        self.context.route("**/*", self._only_local)
+        self.context.route("**/*", only_local(self.remote))
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type in ("error", "warning") and self.errors.append(
             f"console {message.type}: {message.text}"))
@@ -70,13 +66,6 @@ class Visit:
         self.page.goto(url, wait_until="load")
         self.root = self.page.locator(".gr-explore").first
 
-    def _only_local(self, route):
-        parts = urlsplit(route.request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
-            self.remote.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
 
     def shown(self):
         return self.root.evaluate(SHOWN)
