@@ -343,14 +343,16 @@ def _hops(key, paths, carried):
     return hops
 
 
-def _num(v):
-    return f"{round(v, 1):g}"
+def coordinate(v):
+    """A coordinate as written: at most one decimal, no trailing zero (the plots write theirs so too)."""
+    text = f"{v:.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _path_d(points, hops, where):
     """SVG path data of a horizontal/vertical polyline, bridging each hop with a semicircle
     (above a horizontal wire, right of a vertical one)."""
-    d = f"M{_num(points[0][0])} {_num(points[0][1])}"
+    d = f"M{coordinate(points[0][0])} {coordinate(points[0][1])}"
     for a, b in zip(points, points[1:]):
         axis = 0 if a[1] == b[1] else 1
         sign = 1 if b[axis] > a[axis] else -1
@@ -360,8 +362,9 @@ def _path_d(points, hops, where):
                 raise ValueError(f"{where}: the crossing at {p} is too close to a corner or a node for a hop")
             end = list(p)
             end[axis] += sign * HOP
-            d += f"{command}{_num(p[axis] - sign * HOP)}A{HOP} {HOP} 0 0 {int(sign > 0)} {_num(end[0])} {_num(end[1])}"
-        d += f"{command}{_num(b[axis])}"
+            d += (f"{command}{coordinate(p[axis] - sign * HOP)}"
+                  f"A{HOP} {HOP} 0 0 {int(sign > 0)} {coordinate(end[0])} {coordinate(end[1])}")
+        d += f"{command}{coordinate(b[axis])}"
     return d
 
 
@@ -382,16 +385,12 @@ def _label_svg(labels, x, y, anchor, css):
         if sub:
             text += f'<tspan class="gr-sub" dy="0.3em">{escape(sub.strip("{}").replace("-", "−"))}</tspan>'
         lowered = bool(sub)
-    return f'<text class="{css}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}">{text}</text>'
+    return f'<text class="{css}" x="{coordinate(x)}" y="{coordinate(y)}" text-anchor="{anchor}">{text}</text>'
 
 
 def entries(values):
-    """A value vector's entries as shown: 3 decimals, true minus signs, no negative zero."""
-    texts = []
-    for v in np.ravel(values):
-        text = f"{v:.3f}"
-        texts.append((text.lstrip("-") if float(text) == 0 else text).replace("-", "−"))
-    return texts
+    """A value vector's entries as the worked examples print them, with true minus signs."""
+    return [text.replace("-", "−") for text in examples.shown(values)]
 
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "@": 3}  # a matrix product is written as juxtaposition: binds tightest
@@ -547,7 +546,7 @@ def cell_svg(cell, reset="after", values=None, id_prefix=None, describe_values=F
         out.append(_wire_svg(prefix, d, key, numbers.get(key[0])))
     for name in d.graph.outputs:
         out.append(_stub_svg(prefix, d, name, numbers.get(name)))
-    for x, y in dict.fromkeys((_num(x), _num(y)) for x, y in d.branches.values()):
+    for x, y in dict.fromkeys((coordinate(x), coordinate(y)) for x, y in d.branches.values()):
         out.append(f'<circle class="gr-junction" cx="{x}" cy="{y}" r="3"/>')
     for name in d.shapes:
         out.append(_node_svg(prefix, d, name, numbers.get(name)))
@@ -592,8 +591,9 @@ def _wire_svg(prefix, d, key, value):
     for token in (t for t in ops if any(c.isdigit() for c in t)):  # a constant on the way: the 1 of 1 - u_t
         a, b = max(zip(own, own[1:]), key=lambda s: abs(s[1][0] - s[0][0]) + abs(s[1][1] - s[0][1]))
         x, y = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2  # the middle of its longest segment
-        parts.append(f'<g class="gr-wire-op"><circle cx="{_num(x)}" cy="{_num(y)}" r="10"/>'
-                     f'<text x="{_num(x)}" y="{_num(y + 4)}" text-anchor="middle">{escape(_pretty(token))}</text></g>')
+        parts.append(f'<g class="gr-wire-op"><circle cx="{coordinate(x)}" cy="{coordinate(y)}" r="10"/>'
+                     f'<text x="{coordinate(x)}" y="{coordinate(y + 4)}" text-anchor="middle">'
+                     f'{escape(_pretty(token))}</text></g>')
     return f'<g {attrs}>' + "".join(parts) + '</g>'
 
 
@@ -653,7 +653,8 @@ def _value_svg(value, place, origin, name):
     if place.value_at is None:
         raise ValueError(f"layout: node {name!r} has no value_at for the numbers")
     x, y = origin[0] + place.value_at[0], origin[1] + place.value_at[1]
-    lines = "".join(f'<tspan x="{_num(x)}" y="{_num(y + 13 * k)}">{text}</tspan>' for k, text in enumerate(value))
+    lines = "".join(f'<tspan x="{coordinate(x)}" y="{coordinate(y + 13 * k)}">{text}</tspan>'
+                    for k, text in enumerate(value))
     return f'<text class="gr-value" text-anchor="end">{lines}</text>'
 
 

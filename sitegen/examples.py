@@ -305,14 +305,15 @@ def shows_the_prose(cell, t, values, previous):
 
 # -- rendering ----------------------------------------------------------------------------------
 
-def _tex_matrix(values, columns):
+def tex_matrix(values, columns):
+    """Printed entries (strings) as a bracketed TeX matrix with `columns` columns."""
     # \left[ ... \right] rather than bmatrix: latex2mathml makes only these brackets stretch
     rows = [values[k:k + columns] for k in range(0, len(values), columns)]
     return r"\left[\begin{matrix}" + r" \\ ".join(" & ".join(r) for r in rows) + r"\end{matrix}\right]"
 
 
 def _tex_vector(values):
-    return _tex_matrix(values, len(values))
+    return tex_matrix(values, len(values))
 
 
 def substituted_pieces(check):
@@ -387,7 +388,7 @@ def _weights_tex(weights):
         for name, value in group:
             tex_name = name.replace("_", "_{", 1) + "}" if "_" in name else name
             value = np.atleast_2d(value)
-            parts.append(f"{tex_name} = {_tex_matrix(shown(value, 1), value.shape[1])}")
+            parts.append(f"{tex_name} = {tex_matrix(shown(value, 1), value.shape[1])}")
         lines.append(parts)
     return lines
 

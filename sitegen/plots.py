@@ -24,6 +24,7 @@ import gru_ref
 from gru_ref import registry
 
 from . import notation
+from .diagrams import coordinate as _num  # coordinates written as the diagrams write theirs
 from .inline import inline_html
 
 SEQUENCE = {"steps": 24, "input": 4, "hidden": 8, "seed": 7, "weight_scale": 3, "switch_every": 6}
@@ -95,10 +96,6 @@ WIDTH, FONT = 680, 11  # user units: a plot is drawn at about its size in a desk
 DASHES = ("", "7 4", "2 3")  # the lines differ in dash as well as colour
 
 
-def _num(v):
-    """A coordinate as written: at most one decimal, no trailing zero."""
-    text = f"{v:.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 def colour(value):

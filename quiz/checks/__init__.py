@@ -21,6 +21,7 @@ import zlib
 import numpy as np
 
 from gru_ref import registry
+from sitegen import examples
 
 from .. import misconceptions as mis
 from ..bank import BankError
@@ -120,14 +121,13 @@ def _fits(q, variant):
 # ---------------------------------------------------------------- formatting given values
 
 def tex_number(value, decimals):
-    text = f"{value:.{decimals}f}"
-    return text.lstrip("-") if float(text) == 0 else text
+    """A number as the worked examples print it: fixed decimals, no negative zero."""
+    return examples.shown(value, decimals)[0]
 
 
 def tex_matrix(array, decimals=1):
     rows = np.atleast_2d(array)
-    body = r" \\ ".join(" & ".join(tex_number(v, decimals) for v in row) for row in rows)
-    return r"\left[\begin{matrix}" + body + r"\end{matrix}\right]"
+    return examples.tex_matrix(examples.shown(rows, decimals), rows.shape[1])
 
 
 def one_decimal(rng, shape, bound=9):

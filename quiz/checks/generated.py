@@ -385,6 +385,15 @@ def always(cell, test, **options):
     return all(bool(test(named_values(*step))) for step in random_steps(cell, **options))
 
 
+def keeps_and_writes_most(cell, state, candidate):
+    """Some unit, at some random step, keeps more than 90% of the old `state` and writes more than 90% of
+    `candidate`: the shares read off the step's keep / state_{t-1} and write / candidate."""
+    def both(v):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (v["keep"] / v[f"{state}_prev"] > 0.9) & (v["write"] / v[candidate] > 0.9)
+    return any(bool(np.any(both(named_values(*step)))) for step in random_steps(cell))
+
+
 @decides("statements-hold")
 def statements_hold(question):
     """The options whose statement gru_ref bears out, each tested by the STATEMENTS entry of its key:

@@ -11,9 +11,9 @@ from . import CheckFailed, Variant, decides, generates, tex_number
 from .generated import (
     always,
     gradient_through,
+    keeps_and_writes_most,
     named_values,
     quantity,
-    random_steps,
     saturated_step,
     statement,
     which,
@@ -132,14 +132,8 @@ def _half_gate_averages():
 
 @statement("gru-keep-and-write-both-near-one")
 def _keep_and_write_both_near_one():
-    """Some unit, at some step, takes more than 90% of H_{t-1} and more than 90% of the candidate.
-    The share of each is read off the step's two halves: keep / H_{t-1} and write / candidate."""
-    for step in random_steps("gru"):
-        v = named_values(*step)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if np.any((v["keep"] / v["H_prev"] > 0.9) & (v["write"] / v["H_tilde"] > 0.9)):
-                return True
-    return False
+    """Some unit, at some step, takes more than 90% of H_{t-1} and more than 90% of the candidate."""
+    return keeps_and_writes_most("gru", "H", "H_tilde")
 
 
 # ---------------------------------------------------------------- statements about the gradient

@@ -8,7 +8,7 @@ from gru_ref import cells, registry
 
 from .. import misconceptions as mis
 from . import CheckFailed, Variant, decides, generates, tex_number
-from .generated import always, named_values, random_steps, statement
+from .generated import always, keeps_and_writes_most, statement
 
 
 def lstm():
@@ -124,14 +124,8 @@ def _hidden_within_squashed_cell():
 
 @statement("lstm-keep-and-write-both-near-one")
 def _keep_and_write_both_near_one():
-    """Some unit, at some step, keeps more than 90% of C_{t-1} and writes more than 90% of its candidate
-    (the shares read off the step's keep / C_{t-1} and write / candidate)."""
-    for step in random_steps("lstm"):
-        v = named_values(*step)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if np.any((v["keep"] / v["C_prev"] > 0.9) & (v["write"] / v["C_tilde"] > 0.9)):
-                return True
-    return False
+    """Some unit, at some step, keeps more than 90% of C_{t-1} and writes more than 90% of its candidate."""
+    return keeps_and_writes_most("lstm", "C", "C_tilde")
 
 
 @statement("lstm-forget-and-input-sum-to-one")
