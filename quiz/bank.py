@@ -6,6 +6,8 @@ exists and fits the question, a section that is a heading of the chapter) is che
 Every problem becomes a BankError: `quizzes/gru.yml:42: question 'gru-update-copies': ...`.
 """
 import dataclasses
+import functools
+import html
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
@@ -303,15 +305,31 @@ def _unique(values, what, where):
 HEADING_EXTENSIONS = ["toc", "attr_list", "admonition", "fenced_code", "md_in_html", "tables", "footnotes"]
 
 
-def heading_anchors(page):
-    """The ids Python-Markdown's toc extension gives the headings of a page, as MkDocs builds it."""
+@functools.lru_cache(maxsize=None)
+def page_headings(page):
+    """(page title, {heading id: heading text}) of a page, the ids as Python-Markdown's toc extension
+    makes them when MkDocs builds it; a missing page has no headings."""
     import markdown
 
-    def ids(tokens):
-        for token in tokens:
-            yield token["id"]
-            yield from ids(token["children"])
-
+    page = Path(page)
+    if not page.exists():
+        return None, {}
     renderer = markdown.Markdown(extensions=HEADING_EXTENSIONS)
     renderer.convert(page.read_text(encoding="utf-8"))
-    return set(ids(renderer.toc_tokens))
+    names, title = {}, None
+
+    def walk(tokens):
+        nonlocal title
+        for token in tokens:
+            names[token["id"]] = html.unescape(token["name"])
+            if token["level"] == 1 and title is None:
+                title = names[token["id"]]
+            walk(token["children"])
+
+    walk(renderer.toc_tokens)
+    return title, names
+
+
+def heading_anchors(page):
+    """The heading ids of a page (see page_headings)."""
+    return set(page_headings(page)[1])

@@ -108,27 +108,9 @@ def _variant_data(item, variant, index):
     return data
 
 
-@functools.lru_cache(maxsize=None)
 def _headings(chapter):
-    """(page title, {heading id: heading text}) of docs/<chapter>.md, as the toc extension names them."""
-    import markdown
-
-    page = bank.DOCS / f"{chapter}.md"
-    if not page.exists():
-        return chapter, {}
-    renderer = markdown.Markdown(extensions=bank.HEADING_EXTENSIONS)
-    renderer.convert(page.read_text(encoding="utf-8"))
-    names, title = {}, None
-
-    def walk(tokens):
-        nonlocal title
-        for token in tokens:
-            names[token["id"]] = html.unescape(token["name"])
-            if token["level"] == 1 and title is None:
-                title = names[token["id"]]
-            walk(token["children"])
-
-    walk(renderer.toc_tokens)
+    """(page title, {heading id: heading text}) of docs/<chapter>.md."""
+    title, names = bank.page_headings(bank.DOCS / f"{chapter}.md")
     return title or chapter, names
 
 
