@@ -120,17 +120,6 @@ class Exported:
     where: str  # file, line and question, for messages
 
 
-def misconception_feedback(name):
-    m = mis.named(name)
-    return f"This is what {m.title} gives. {m.explanation}"
-
-
-def _shown(value, digits):
-    if hasattr(value, "shape") and value.shape:
-        return "$" + checks.tex_matrix(value, digits) + "$"
-    return "$" + checks.tex_number(float(value), digits) + "$"
-
-
 def _fill(text, values, where):
     try:
         return render.fill(text, values, where)
@@ -153,8 +142,8 @@ def exported(item, limit=None):
         if q.type in ("single", "multiple"):
             if variant is not None and variant.options:
                 digits = int(q.params.get("decimals", 3))
-                choices = {o.key: Choice(o.key, _shown(o.value, digits),
-                                         misconception_feedback(o.misconception) if o.misconception else o.feedback,
+                choices = {o.key: Choice(o.key, checks.option_text(o.value, digits),
+                                         mis.feedback(o.misconception) if o.misconception else o.feedback,
                                          o.key == variant.answer) for o in variant.options}
             else:
                 answers = {q.answer} if q.type == "single" else set(q.answer)
@@ -165,7 +154,7 @@ def exported(item, limit=None):
                               answer=tuple(k for k in order if choices[k].correct))
         elif q.type == "numeric":
             answer = float(variant.answer if variant is not None else q.answer)
-            wrong = tuple(Wrong(float(v), misconception_feedback(name), name)
+            wrong = tuple(Wrong(float(v), mis.feedback(name), name)
                           for name, v in (variant.wrong.items() if variant is not None else ()))
             version = Version(**common, answer=answer, digits=q.digits, absolute=q.tolerance.absolute or 0.0,
                               relative=q.tolerance.relative or 0.0, wrong=wrong)

@@ -95,6 +95,12 @@ def named(name):
     return MISCONCEPTIONS[name]
 
 
+def feedback(name):
+    """What an answer this misconception gives is told, on the site, in the terminal and in the exports."""
+    m = named(name)
+    return f"This is what {m.title} gives. {m.explanation}"
+
+
 STEP_MISCONCEPTIONS = {  # which switches of the hand model make sense for a cell
     "rnn": ("dropped-bias", "sigmoid-candidate", "dropped-recurrent-term"),
     "gru": ("flipped-interpolation", "reset-before", "reset-after", "dropped-bias", "forgot-gru-second-bias",

@@ -55,12 +55,6 @@ def fill(text, values, where):
     return PLACEHOLDER.sub(value, text)
 
 
-def _shown(value, digits):
-    if np.ndim(value):
-        return "$" + checks.tex_matrix(value, digits) + "$"
-    return "$" + checks.tex_number(float(value), digits) + "$"
-
-
 def _order(keys, question_id):
     """A fixed shuffle per question: the right option is not always first, and every build agrees."""
     rng = np.random.default_rng(checks.variant_seed(question_id, -1))
@@ -68,8 +62,7 @@ def _order(keys, question_id):
 
 
 def _misconception_feedback(name):
-    m = mis.named(name)
-    return inline_html(f"This is what {m.title} gives. {m.explanation}")
+    return inline_html(mis.feedback(name))
 
 
 def _variant_data(item, variant, index):
@@ -81,7 +74,7 @@ def _variant_data(item, variant, index):
     if q.type in ("single", "multiple"):
         if variant is not None and variant.options:
             digits = int(q.params.get("decimals", 3))
-            options = [{"key": o.key, "html": inline_html(_shown(o.value, digits)),
+            options = [{"key": o.key, "html": inline_html(checks.option_text(o.value, digits)),
                         "feedback": _misconception_feedback(o.misconception) if o.misconception
                         else inline_html(o.feedback)} for o in variant.options]
             answer = variant.answer

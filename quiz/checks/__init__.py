@@ -154,6 +154,13 @@ def tex_values(cell, weights, x, states):
     return values
 
 
+def option_text(value, decimals):
+    """A generated option as text: a number, or a vector or matrix, in $TeX$ as the site prints numbers."""
+    if np.ndim(value):
+        return "$" + tex_matrix(value, decimals) + "$"
+    return "$" + tex_number(float(value), decimals) + "$"
+
+
 def hand_agrees(cell, field, x, states, weights, options, computed):
     """gru_ref's value of `field` equals the notes' equations computed by hand, or CheckFailed."""
     hand = mis.hand_step(cell, x, states, weights.arrays(), **options)[field]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz import bank, cli, export, render
+from quiz import bank, cli, export, misconceptions, render
 
 FIXTURE = r"""
 - id: fx-single
@@ -151,7 +151,7 @@ def test_wrong_answers_get_their_feedback(quizzes, items):
     assert f"{letter(items['fx-multiple'], 'r')}) was right too: The reset gate." in out
     assert "Close: check your rounding." in out  # -0.74 is within ten times the tolerance of -0.731
     assert "1 of 3 in the right place." in out
-    assert export.misconception_feedback(mistake.misconception).split(".")[0] in out
+    assert misconceptions.feedback(mistake.misconception).split(".")[0] in out
     assert "The answer: -0.731 (anything within ±0.0015 counts)" in out
     assert "The answer: reset gate / reset" in out
     assert out.rstrip().endswith("Score: 0 of 6.")
