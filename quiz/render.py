@@ -31,12 +31,11 @@ text once. All text is escaped or MathML made here; nothing from a quiz file rea
 """
 import functools
 import html
-import json
 import re
 
 import numpy as np
 
-from sitegen.inline import blocks_html, inline_html
+from sitegen.inline import blocks_html, inline_html, script_json
 
 from . import bank, checks, judging
 from . import misconceptions as mis
@@ -157,11 +156,6 @@ def page_data(data):
     return {**data, "variants": [first, *data["variants"][1:]]}
 
 
-def _json(data):
-    # "</" would end the <script> element early; JSON allows "<\/" for it.
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
-
-
 def quiz_html(items, name, title="Check yourself", filters=False):
     """The questions as one quiz; filters: the script offers chapter and type filters, and each
     question names the chapter and section it comes from (for a page that mixes chapters)."""
@@ -174,7 +168,7 @@ def quiz_html(items, name, title="Check yourself", filters=False):
             f'<section class="gr-q" id="q-{qid}" data-id="{qid}" data-type="{q.type}" '
             f'data-chapter="{html.escape(item.chapter)}"><h3 class="gr-q-title">Question {number}</h3>'
             + _static(data, mixed=filters)
-            + f'<script type="application/json" class="gr-q-data">{_json(page_data(data))}</script></section>')
+            + f'<script type="application/json" class="gr-q-data">{script_json(page_data(data))}</script></section>')
     return (f'<div class="gr-quiz" data-quiz="{html.escape(name)}"{" data-filters" if filters else ""}>'
             f'<p class="gr-quiz-title">{html.escape(title)}</p>{"".join(sections)}</div>')
 

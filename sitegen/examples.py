@@ -41,7 +41,7 @@ class Row:
     check: dict  # op, operands and result exactly as displayed (strings), for recomputing by hand
 
 
-def _tex_weight(name):
+def tex_weight(name):
     """A weights field like W_h or b_Wh -> its TeX, W_h or b_{Wh}."""
     kind, _, gate = name.partition("_")
     return f"{kind}_{{{gate}}}" if len(gate) > 1 else name
@@ -86,7 +86,7 @@ def step_rows(cell, trace, x, states, weights, options, decimals=DECIMALS):
 
     def block(key):
         b = entry.block(key)
-        U, W, bias = (_tex_weight(n) for n in b.weight_names())
+        U, W, bias = (tex_weight(n) for n in b.weight_names())
         affine(tex[b.pre_activation], [X, Hp], [U, W], [bias], t[b.pre_activation])
         unary(b.output, options.get("nonlinearity", "tanh") if cell == "rnn" else b.activation, b.pre_activation)
 

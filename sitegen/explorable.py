@@ -31,7 +31,6 @@ Markup (the contract with the script and tests/site/test_explorable_browser.py):
 """
 import dataclasses
 import html
-import json
 import math
 import re
 
@@ -41,7 +40,7 @@ from gru_ref import registry
 from gru_ref.cells import RESET_PLACEMENTS
 
 from . import diagrams, examples, notation
-from .inline import inline_html
+from .inline import inline_html, script_json
 from .mathml import latex_to_mathml
 
 CHECKED_CASES = 60  # random cases tests/site/test_explorable_browser.py runs through the script and gru_ref
@@ -99,11 +98,6 @@ def _label_html(label):
     return re.sub(r"_\{([^}]*)\}|_(\w+)", sub, html.escape(label, quote=False))
 
 
-def _json(data):
-    # "</" would end the <script> element early; JSON allows "<\/" for it.
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
-
-
 def _numbers(values):
     return [float(v) for v in np.ravel(values)]
 
@@ -124,7 +118,7 @@ def _controls(cell):
     for block in entry.blocks:
         name = _bias(block)
         words = f"bias of the {block.name}" if block.key else "bias"
-        found.append((name, _label_html(examples._tex_weight(name)), words, LIMITS["bias"]))
+        found.append((name, _label_html(examples.tex_weight(name)), words, LIMITS["bias"]))
     return found
 
 
@@ -269,4 +263,4 @@ def explorable_html(cell, reset="after"):
     static = diagrams.diagram_html(cell, reset, values=True)
     return (f'<div class="gr-explore" id="{cell}-explore" data-cell="{cell}">{static}'
             f'<template class="gr-explore-live" data-search-exclude>{live}</template>'
-            f'<script type="application/json" class="gr-explore-data">{_json(data)}</script></div>')
+            f'<script type="application/json" class="gr-explore-data">{script_json(data)}</script></div>')

@@ -5,6 +5,7 @@ becomes MathML, `` `code` `` code, `**bold**` and `*emphasis*` themselves, a bla
 paragraph. Everything else is escaped, so a `<script>` written in a quiz file shows as text.
 """
 import html
+import json
 import re
 
 from .mathml import CLOSING, OPENING, inline_math_html, latex_to_mathml
@@ -45,3 +46,9 @@ def blocks_html(text, math=latex_to_mathml):
     """Paragraphs (separated by blank lines) of inline text, each in a <p>."""
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
     return "".join(f"<p>{inline_html(p, math)}</p>" for p in paragraphs)
+
+
+def script_json(data):
+    """Data for a <script type="application/json"> element: compact, keys sorted (builds stay identical),
+    and "</" written "<\\/" (which JSON allows) so no text in it can end the element early."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
