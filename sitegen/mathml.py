@@ -176,9 +176,10 @@ class MathInlineProcessor(InlineProcessor):
             raise MathError(f"unclosed $$ display math near {near!r} (no blank line may occur inside "
                             "$$ ... $$; write \\$ for a literal dollar)")
         elif match.group("display") is not None:
-            html = _wrapped_html(match.group("display"), display=True)
+            html = _display_html(match.group("display"))
         else:
-            html = inline_math_html(latex_to_mathml(match.group("inline")), match.group("open"), match.group("close"))
+            math = latex_to_mathml(match.group("inline"))
+            html = inline_math_html(math, match.group("open"), match.group("close"))
         return self.md.htmlStash.store(html), match.start(0), match.end(0)
 
 
@@ -192,7 +193,7 @@ class DisplayMathBlockProcessor(BlockProcessor):
 
     def run(self, parent, blocks):
         tex = self.BLOCK.match(blocks.pop(0)).group("tex")
-        placeholder = self.parser.md.htmlStash.store(_wrapped_html(tex, display=True, tag="div"))
+        placeholder = self.parser.md.htmlStash.store(_display_html(tex, tag="div"))
         etree.SubElement(parent, "p").text = AtomicString(placeholder)  # unwrapped again by Markdown
 
 
@@ -201,9 +202,9 @@ def inline_math_html(math: str, before: str = "", after: str = "") -> str:
     return f'<span class="{INLINE_CLASS}">{escape(before)}{math}{escape(after)}</span>'
 
 
-def _wrapped_html(tex: str, display: bool, tag: str = "span") -> str:
-    css_class = DISPLAY_CLASS if display else INLINE_CLASS
-    return f'<{tag} class="{css_class}">{latex_to_mathml(tex, display)}</{tag}>'
+def _display_html(tex: str, tag: str = "span") -> str:
+    """Display MathML in its wrapper (site.css lets a wide formula scroll)."""
+    return f'<{tag} class="{DISPLAY_CLASS}">{latex_to_mathml(tex, display=True)}</{tag}>'
 
 
 class MathExtension(Extension):
