@@ -170,8 +170,9 @@ class Example:
     rows: list  # one list of rows per step
 
 
-def _one_decimal(rng, shape, low=-9, high=9):
-    return rng.integers(low, high + 1, size=shape) / 10.0
+def one_decimal(rng, shape, bound=9):
+    """Numbers with one decimal from -bound/10 to bound/10, as one writes them on a board."""
+    return rng.integers(-bound, bound + 1, size=shape) / 10.0
 
 
 def _step_rows(cell, trace, x, state, shown_state, weights, options, decimals=DECIMALS):
@@ -233,11 +234,11 @@ def _search(cell, steps, reset, seed, max_tries):
     fields, bound = dataclasses.fields(entry.weights), round(10 * WEIGHTS_UP_TO[cell])
     checked = False
     for _ in range(max_tries):
-        weights = entry.weights(**{f.name: _one_decimal(rng, shapes[f.name[0]], -bound, bound) for f in fields})
-        initial = tuple(_one_decimal(rng, (H,), -5, 5) for _ in entry.states)
+        weights = entry.weights(**{f.name: one_decimal(rng, shapes[f.name[0]], bound) for f in fields})
+        initial = tuple(one_decimal(rng, (H,), 5) for _ in entry.states)
         # Each step's candidate inputs, drawn up front: every draw of weights takes the same share of
         # the random stream, so making `shows_the_prose` stricter never changes which weights are tried.
-        inputs = _one_decimal(rng, (steps, CANDIDATES, D), -10, 10)
+        inputs = one_decimal(rng, (steps, CANDIDATES, D), 10)
         state, shown_state = initial, tuple(shown(s, 1) for s in initial)
         xs, traces, rows = [], [], []
         for t, candidates in enumerate(inputs):
