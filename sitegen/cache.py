@@ -1,7 +1,7 @@
 """A content-addressed cache of generated fragments, so that editing prose does not recompute figures.
 
 A fragment's key hashes what can change it: the generator's name and options, the source of every
-file under gru_ref/, sitegen/, quiz/ and quizzes/, and the versions of
+file under gru_ref/, sitegen/, quiz/, quizzes/ and evidence/, and the versions of
 the libraries that shape the output. Editing any of those gives new keys, so a stale fragment is
 never found; old files are simply no longer read. A hit returns the exact text a fresh call would
 return, byte for byte (a test builds the site with and without the cache and compares the trees).
@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("gru_ref", "sitegen", "quiz", "quizzes")  # every file in these folders feeds some generator
+SOURCES = ("gru_ref", "sitegen", "quiz", "quizzes", "evidence")  # every file in these folders feeds some generator
 SOURCE_SUFFIXES = (".py", ".yml", ".yaml", ".json", ".ttf")
 LIBRARIES = ("numpy", "latex2mathml", "pygments", "pymdown-extensions", "markdown", "pyyaml", "fonttools", "brotli",
              "pydantic")

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WATCHED = ("gru_ref", "sitegen", "quiz", "quizzes")
-RELOADED_PACKAGES = ("gru_ref", "sitegen", "quiz")
+WATCHED = ("gru_ref", "sitegen", "quiz", "quizzes", "evidence")
+RELOADED_PACKAGES = ("gru_ref", "sitegen", "quiz", "evidence")
 # Kept: this module (MkDocs holds its functions) and sitegen.fences (mkdocs.yml holds its formatter
 # functions; they import the modules doing the work when called, so they reach the fresh code).
 KEPT = {__name__, "sitegen.mkdocs_hooks", "sitegen.fences"}
