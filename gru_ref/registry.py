@@ -45,6 +45,7 @@ class Cell:
     torch_order: tuple  # block keys in PyTorch's packed weight_ih / weight_hh / biases
     keras_order: tuple  # block keys in Keras's kernel / recurrent_kernel / bias
     options: dict  # step option -> allowed values, the default first
+    keep_gate: str = ""  # the block whose gate decides how much of the old state is kept; the RNN has none
 
     @property
     def layer(self):
@@ -89,7 +90,7 @@ CELLS = {
                 Block("r", "a_r", "r", "sigmoid", "reset gate", "how much of H_{t-1} the candidate may use", "r", "r"),
                 Block("h", "a_h", "H_tilde", "tanh", "candidate state", "the new content offered for H_t", "n", "h")),
         torch_order=("r", "u", "h"), keras_order=("u", "r", "h"),
-        options={"reset": cells.RESET_PLACEMENTS}),
+        options={"reset": cells.RESET_PLACEMENTS}, keep_gate="u"),
     "lstm": Cell(
         key="lstm", title="LSTM", step=cells.lstm_step, weights=cells.LSTMWeights, trace=cells.LSTMStep,
         layer_name="LSTM",
@@ -99,7 +100,7 @@ CELLS = {
                       "g", "c"),
                 Block("o", "a_o", "o", "sigmoid", "output gate", "how much of the cell is shown as H_t", "o", "o")),
         torch_order=("i", "f", "c", "o"), keras_order=("i", "f", "c", "o"),
-        options={}),
+        options={}, keep_gate="f"),
 }
 
 

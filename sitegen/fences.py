@@ -36,7 +36,7 @@ def fence_options():
         "gru-example": {"cell": (cells, None), "steps": ((1, 4), 1), "reset": (resets, resets[0])},
         "gru-explore": {"cell": (cells, None), "reset": (resets, resets[0])},
         "gru-plot": {"plot": (("gates", "gradient-norm"), "gates"), "cell": (gated, "gru"),
-                     "cells": (cells, list(cells))},
+                     "cells": (cells, list(cells)), "keep_bias": ((0, 1, 2), [0])},
         "gru-table": {"table": (("cost", "gate-order", "conventions", "quiz-mutations"), None), "cell": (cells, "gru")},
         "gru-source": {"function": (tuple(c.step.__name__ for c in registry.CELLS.values()) + ("run_sequence",), None)},
         "gru-quiz": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS + ("all",), None),

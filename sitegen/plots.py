@@ -25,6 +25,7 @@ from gru_ref import registry
 
 from . import notation
 from .diagrams import coordinate as _num  # coordinates written as the diagrams write theirs
+from .examples import tex_weight
 from .inline import inline_html
 
 SEQUENCE = {"steps": 24, "input": 4, "hidden": 8, "seed": 7, "weight_scale": 3, "switch_every": 6}
@@ -54,8 +55,11 @@ GRADIENT = {"steps": 40, "batch": 32, "size": 32, "seed": 3}
 
 
 @functools.lru_cache(maxsize=None)
-def gradient_norms(cell):
+def gradient_norms(cell, keep_bias=0.0):
     """Mean norm of v ∂state_T/∂state_k for each distance T - k, with PyTorch's initialisation.
+
+    keep_bias is added to the bias of the gate that keeps the old state (the registry's keep_gate:
+    the GRU's update gate, the LSTM's forget gate), as Jozefowicz et al. (2015) advise for the LSTM.
 
     v is a fixed random unit vector on H_T per sequence; for the LSTM the state is H and C together
     and v is zero on C_T. Backpropagation through time done one step at a time, through the public
@@ -68,6 +72,8 @@ def gradient_norms(cell):
     entry = registry.cell(cell)
     rng = np.random.default_rng(GRADIENT["seed"])
     layer = entry.layer(H, H, seed=GRADIENT["seed"], dtype=np.float64)
+    if keep_bias:
+        layer.load_state_dict(biased_towards_keeping(cell, layer.state_dict(), keep_bias))
     xs = rng.standard_normal((T, B, H))
     direction = rng.standard_normal((1, B, H))
     direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
@@ -83,6 +89,17 @@ def gradient_norms(cell):
         v = layer.backward(None, v).state
         norms.append(np.mean(np.sqrt(sum(np.sum(p * p, axis=-1) for p in (v if lstm else (v,))))))
     return np.arange(1, T + 1), np.array(norms)
+
+
+def biased_towards_keeping(cell, state_dict, keep_bias):
+    """A copy of a one-layer PyTorch state_dict with keep_bias added to the keeping gate's bias."""
+    entry = registry.cell(cell)
+    if not entry.keep_gate:
+        raise ValueError(f"keep_bias: the {entry.title} has no gate that keeps its state; expected 0, got {keep_bias}")
+    rows = entry.packed_blocks("torch", state_dict["weight_hh_l0"].shape[1])[entry.keep_gate]
+    biased = {name: value.copy() for name, value in state_dict.items()}
+    biased["bias_ih_l0"][rows] += keep_bias  # PyTorch adds bias_ih and bias_hh: shifting one shifts the sum
+    return biased
 
 
 
@@ -205,9 +222,27 @@ def gate_heatmaps_html(cell):
     return _figure(figure_id, gate_heatmaps_svg(cell, figure_id), caption)
 
 
-def gradient_norm_svg(cells, figure_id="gradient-norms"):
-    """Each cell's gradient norm against the distance T - k, on a log scale, with a legend."""
-    curves = [gradient_norms(cell) for cell in cells]
+def gradient_series(cells, keep_biases=(0,)):
+    """(cell, keep bias) of each line: every cell at initialisation, then each gated cell per nonzero bias."""
+    return tuple((cell, bias) for bias in keep_biases for cell in cells
+                 if bias == 0 or registry.cell(cell).keep_gate)
+
+
+def _series_label(cell, bias, math=False):
+    """'GRU', or with a keep bias 'GRU, b_u + 1' for the SVG (which reads TeX subscripts) and
+    'GRU with $b_u + 1$' for a caption."""
+    entry = registry.cell(cell)
+    if not bias:
+        return entry.title
+    shift = f"{tex_weight(f'b_{entry.keep_gate}')} + {bias:g}"
+    return f"{entry.title} with ${shift}$" if math else f"{entry.title}, {shift}"
+
+
+def gradient_norm_svg(cells, figure_id="gradient-norms", keep_biases=(0,)):
+    """Each line's gradient norm against the distance T - k, on a log scale, with a legend. A cell
+    keeps its colour and dash; its lines with a keep bias carry round markers as well."""
+    series = gradient_series(cells, keep_biases)
+    curves = [gradient_norms(cell, float(bias)) for cell, bias in series]
     left, right, top, bottom = 80, WIDTH - 16, 16, 296
     low = math.floor(min(math.log10(n.min()) for _, n in curves))
     high = math.ceil(max(math.log10(n.max()) for _, n in curves))
@@ -231,34 +266,56 @@ def gradient_norm_svg(cells, figure_id="gradient-norms"):
         body.append(f'<path d="M{x} {bottom}v5" stroke="currentColor"/>' + _text(float(x), bottom + 18, str(distance)))
     body.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
                 f'stroke="currentColor"/>')
-    for k, (cell, (distance, norms)) in enumerate(zip(cells, curves)):
+    legend_width = 150 if len(keep_biases) > 1 else 86
+    for k, ((cell, bias), (distance, norms)) in enumerate(zip(series, curves)):
+        style = cells.index(cell)
         points = " ".join(f"{_num(x_of(d))},{_num(y_of(n))}" for d, n in zip(distance, norms))
-        dash = f' stroke-dasharray="{DASHES[k]}"' if DASHES[k] else ""
-        body.append(f'<polyline class="gr-series gr-series-{k + 1}" points="{points}" fill="none" '
-                    f'stroke="currentColor" stroke-width="2"{dash}/>')
+        dash = f' stroke-dasharray="{DASHES[style]}"' if DASHES[style] else ""
+        line = f'class="gr-series gr-series-{style + 1}" fill="none" stroke="currentColor" stroke-width="2"{dash}'
+        body.append(f'<polyline {line} points="{points}"/>')
         y = top + 18 + 18 * k  # the legend, top right, where the curves have long fallen
-        body.append(f'<path class="gr-series gr-series-{k + 1}" d="M{right - 86} {y}h28" fill="none" '
-                    f'stroke="currentColor" stroke-width="2"{dash}/>'
-                    + _text(right - 50, y + 4, registry.cell(cell).title, "start"))
+        body.append(f'<path {line} d="M{right - legend_width} {y}h28"/>'
+                    + _text(right - legend_width + 36, y + 4, _series_label(cell, bias), "start"))
+        if bias:
+            marks = [(x_of(d), y_of(n)) for d, n in zip(distance, norms) if d % 5 == 0]
+            marks.append((right - legend_width + 14, y))
+            body.append(f'<g class="gr-series gr-series-{style + 1}" fill="none" stroke="currentColor" '
+                        f'stroke-width="1.5">' + "".join(f'<circle cx="{_num(mx)}" cy="{_num(my)}" r="3"/>'
+                                                         for mx, my in marks) + "</g>")
     body.append(_text(left + (right - left) / 2, bottom + 40, "distance T − k (time steps)"))
     body.append(_text(18, (top + bottom) / 2, "‖∂(v · H_{T}) / ∂ state_{k}‖", rotated=True))
-    title = f"Gradient norm against distance, log scale: {_join([registry.cell(c).title for c in cells])}"
+    titles = _join([_series_label(cell, bias) for cell, bias in series])
+    title = f"Gradient norm against distance, log scale: {titles}"
     return _svg(figure_id, WIDTH, bottom + 52, title, body)
 
 
-def gradient_norm_html(cells):
-    T, H, B, figure_id = GRADIENT["steps"], GRADIENT["size"], GRADIENT["batch"], "gradient-norms"
-    ratios = "; ".join(f"{registry.cell(c).title} {n[9] / n[0]:.1e}" for c, (_, n) in
-                       zip(cells, (gradient_norms(c) for c in cells)))
+def gradient_norm_html(cells, keep_biases=(0,)):
+    T, H, B = GRADIENT["steps"], GRADIENT["size"], GRADIENT["batch"]
+    figure_id = "gradient-norms" if tuple(keep_biases) == (0,) else "gradient-norms-keep"
+    series = gradient_series(cells, keep_biases)
+    ratios = "; ".join(f"{_series_label(c, b, math=True)} {n[9] / n[0]:.1e}" for c, b in series
+                       for n in (gradient_norms(c, float(b))[1],))
     lstm = [registry.cell(c).title for c in cells if len(registry.cell(c).states) == 2]
     plain = [registry.cell(c).title for c in cells if len(registry.cell(c).states) == 1]
     states = f"$H_k$ for the {_join(plain)}" + (f" and the pair $(H_k, C_k)$ for the {_join(lstm)}" if lstm else "")
+    biased = [b for b in keep_biases if b]
+    keeping = ""
+    if biased:
+        gates = _join([f"the {registry.cell(c).title}'s {registry.cell(c).block(registry.cell(c).keep_gate).name} "
+                       f"${tex_weight('b_' + registry.cell(c).keep_gate)}$"
+                       for c in cells if registry.cell(c).keep_gate])
+        keeping = (f" Lines with round markers start from the same weights with {_join([f'{b:g}' for b in biased])} "
+                   f"added to the bias of the gate that keeps the old state ({gates}), so that it starts nearer 1. "
+                   f"Ratio of the norm at distance {T} to the norm at distance 1: "
+                   + "; ".join(f"{_series_label(c, b, math=True)} {n[-1] / n[0]:.1e}" for c, b in series
+                               for n in (gradient_norms(c, float(b))[1],)) + ".")
     caption = (rf"The norm of $\partial (v \cdot H_T) / \partial\, \mathrm{{state}}_k$ against the distance "
                f"$T - k$, on a log scale: the gradient reaching step $k$ when the last hidden state $H_T$ is "
                f"pulled in one direction $v$, a random unit vector fixed for each sequence. The state is "
                f"{states}. Cells with {H} units and PyTorch's random initialisation, averaged over {B} random "
-               f"sequences of length {T}. Ratio of the norm at distance 10 to the norm at distance 1: {ratios}.")
-    return _figure(figure_id, gradient_norm_svg(cells, figure_id), caption)
+               f"sequences of length {T}. Ratio of the norm at distance 10 to the norm at distance 1: {ratios}."
+               + keeping)
+    return _figure(figure_id, gradient_norm_svg(cells, figure_id, keep_biases), caption)
 
 
 def _figure(figure_id, svg, caption):
@@ -267,5 +324,5 @@ def _figure(figure_id, svg, caption):
             f'<figcaption id="{figure_id}-caption">{inline_html(caption)}</figcaption></figure>')
 
 
-def plot_html(plot="gates", cell="gru", cells=("rnn", "gru", "lstm")):
-    return gradient_norm_html(cells) if plot == "gradient-norm" else gate_heatmaps_html(cell)
+def plot_html(plot="gates", cell="gru", cells=("rnn", "gru", "lstm"), keep_bias=(0,)):
+    return gradient_norm_html(tuple(cells), tuple(keep_bias)) if plot == "gradient-norm" else gate_heatmaps_html(cell)

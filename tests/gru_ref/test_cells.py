@@ -4,6 +4,8 @@ Torch's cells are mapped to the notes' names by hand here (torch's blocks: GRU r
 not through gru_ref.convert, and every intermediate of a trace is recomputed with torch ops, so a trace
 field that holds the wrong value under the right name fails.
 """
+import dataclasses
+
 import numpy as np
 import oracles
 import pytest
@@ -237,3 +239,21 @@ def test_undecorated_step_computes_the_same(cell):
     rng = np.random.default_rng(3)
     args = [rng.normal(size=2)] + [rng.normal(size=3) for _ in range(2 if cell == "lstm" else 1)]
     assert step.__wrapped__(*args, w).allclose(step(*args, w), rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_the_keep_gate_is_the_one_whose_saturation_copies_the_old_state(cell):
+    """registry.keep_gate names the gate that keeps the old state: saturating its bias at +30 makes the
+    new state (H for the GRU, C for the LSTM) the old one plus what is written, and at -30 drops it."""
+    entry = registry.cell(cell)
+    w = entry.weights.random(3, 4, seed=5)
+    rng = np.random.default_rng(5)
+    x, states = rng.standard_normal(3), tuple(rng.standard_normal(4) for _ in entry.states)
+    field = f"b_{entry.keep_gate}"
+    kept, dropped = (entry.step(x, *states, dataclasses.replace(w, **{field: getattr(w, field) + shift}))
+                     for shift in (30.0, -30.0))
+    state = entry.states[-1]  # the GRU's H, the LSTM's C
+    old = states[-1]
+    np.testing.assert_allclose(getattr(kept, "keep"), old, atol=1e-12)
+    np.testing.assert_allclose(getattr(dropped, "keep"), 0.0, atol=1e-12)
+    np.testing.assert_allclose(getattr(kept, state) - getattr(kept, "write"), old, atol=1e-12)
