@@ -13,6 +13,7 @@ written with fixed decimals, so the output is byte-identical from build to build
 
 A screen reader announces the short name, then the caption once, as the description.
 """
+import dataclasses
 import functools
 import math
 import re
@@ -238,55 +239,84 @@ def _series_label(cell, bias, math=False):
     return f"{entry.title} with ${shift}$" if math else f"{entry.title}, {shift}"
 
 
-def gradient_norm_svg(cells, figure_id="gradient-norms", keep_biases=(0,)):
-    """Each line's gradient norm against the distance T - k, on a log scale, with a legend. A cell
-    keeps its colour and dash; its lines with a keep bias carry round markers as well."""
-    series = gradient_series(cells, keep_biases)
-    curves = [gradient_norms(cell, float(bias)) for cell, bias in series]
-    left, right, top, bottom = 80, WIDTH - 16, 16, 296
-    low = math.floor(min(math.log10(n.min()) for _, n in curves))
-    high = math.ceil(max(math.log10(n.max()) for _, n in curves))
-    last = GRADIENT["steps"]
+@dataclasses.dataclass(frozen=True)
+class Line:
+    """One line of a line plot: its points, its style (colour and dash by number), its legend text."""
+    xs: tuple
+    ys: tuple
+    style: int  # 0, 1, 2: the series colour and dash (the cells' order on the page)
+    label: str = ""  # in the legend; "" for a line the legend does not name
+    marks: tuple = ()  # x values to mark with a small circle
+    faint: bool = False  # drawn thin and pale: one seed among several
 
-    def x_of(distance):
-        return left + (distance - 1) / (last - 1) * (right - left)
+
+def line_plot_svg(figure_id, title, lines, x_label, y_label, x_ticks, log_y=True, y_range=None, legend_width=86):
+    """Lines on linear x and (by default) log y axes, with a grid, ticks and a legend at the top right."""
+    left, right, top, bottom = 80, WIDTH - 16, 16, 296
+    x_low, x_high = min(x_ticks), max(x_ticks)
+    scale = math.log10 if log_y else float
+    if y_range is None:
+        values = [scale(y) for line in lines for y in line.ys]
+        y_range = (math.floor(min(values)), math.ceil(max(values)))
+    low, high = y_range
+
+    def x_of(x):
+        return left + (x - x_low) / (x_high - x_low) * (right - left)
 
     def y_of(value):
-        return bottom - (math.log10(value) - low) / (high - low) * (bottom - top)
+        return bottom - (scale(value) - low) / (high - low) * (bottom - top)
 
     body = []
     every = 1 if high - low <= 8 else 2
-    for e in range(low, high + 1):  # a grid line per power of ten, labelled every `every`
-        y = _num(y_of(10.0 ** e))
+    for e in range(low, high + 1):  # a grid line per power of ten (or unit), labelled every `every`
+        y = _num(y_of(10.0 ** e if log_y else e))
         body.append(f'<path d="M{left} {y}H{right}" stroke="currentColor" stroke-opacity="0.15"/>')
         if (high - e) % every == 0:
-            body.append(_text(left - 8, float(y) + 4, f"10^{{{e}}}".replace("-", "−"), "end"))
-    for distance in [1] + list(range(5, last + 1, 5)):
-        x = _num(x_of(distance))
-        body.append(f'<path d="M{x} {bottom}v5" stroke="currentColor"/>' + _text(float(x), bottom + 18, str(distance)))
+            body.append(_text(left - 8, float(y) + 4, (f"10^{{{e}}}" if log_y else f"{e}").replace("-", "−"), "end"))
+    for tick in x_ticks:
+        x = _num(x_of(tick))
+        body.append(f'<path d="M{x} {bottom}v5" stroke="currentColor"/>' + _text(float(x), bottom + 18, f"{tick:,}"))
     body.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
                 f'stroke="currentColor"/>')
-    legend_width = 150 if len(keep_biases) > 1 else 86
-    for k, ((cell, bias), (distance, norms)) in enumerate(zip(series, curves)):
-        style = cells.index(cell)
-        points = " ".join(f"{_num(x_of(d))},{_num(y_of(n))}" for d, n in zip(distance, norms))
-        dash = f' stroke-dasharray="{DASHES[style]}"' if DASHES[style] else ""
-        line = f'class="gr-series gr-series-{style + 1}" fill="none" stroke="currentColor" stroke-width="2"{dash}'
-        body.append(f'<polyline {line} points="{points}"/>')
-        y = top + 18 + 18 * k  # the legend, top right, where the curves have long fallen
-        body.append(f'<path {line} d="M{right - legend_width} {y}h28"/>'
-                    + _text(right - legend_width + 36, y + 4, _series_label(cell, bias), "start"))
-        if bias:
-            marks = [(x_of(d), y_of(n)) for d, n in zip(distance, norms) if d % 5 == 0]
-            marks.append((right - legend_width + 14, y))
-            body.append(f'<g class="gr-series gr-series-{style + 1}" fill="none" stroke="currentColor" '
+    named = 0
+    for line in lines:
+        points = " ".join(f"{_num(x_of(x))},{_num(y_of(y))}" for x, y in zip(line.xs, line.ys))
+        dash = f' stroke-dasharray="{DASHES[line.style]}"' if DASHES[line.style] else ""
+        width = 1 if line.faint else 2
+        faint = ' stroke-opacity="0.35"' if line.faint else ""
+        style = (f'class="gr-series gr-series-{line.style + 1}" fill="none" stroke="currentColor" '
+                 f'stroke-width="{width}"{faint}{dash}')
+        body.append(f'<polyline {style} points="{points}"/>')
+        marks = [(x_of(x), y_of(y)) for x, y in zip(line.xs, line.ys) if x in line.marks]
+        if line.label:
+            y = top + 18 + 18 * named  # the legend, top right
+            named += 1
+            body.append(f'<path {style} d="M{right - legend_width} {y}h28"/>'
+                        + _text(right - legend_width + 36, y + 4, line.label, "start"))
+            if line.marks:
+                marks.append((right - legend_width + 14, y))
+        if marks:
+            body.append(f'<g class="gr-series gr-series-{line.style + 1}" fill="none" stroke="currentColor" '
                         f'stroke-width="1.5">' + "".join(f'<circle cx="{_num(mx)}" cy="{_num(my)}" r="3"/>'
                                                          for mx, my in marks) + "</g>")
-    body.append(_text(left + (right - left) / 2, bottom + 40, "distance T − k (time steps)"))
-    body.append(_text(18, (top + bottom) / 2, "‖∂(v · H_{T}) / ∂ state_{k}‖", rotated=True))
-    titles = _join([_series_label(cell, bias) for cell, bias in series])
-    title = f"Gradient norm against distance, log scale: {titles}"
+    body.append(_text(left + (right - left) / 2, bottom + 40, x_label))
+    body.append(_text(18, (top + bottom) / 2, y_label, rotated=True))
     return _svg(figure_id, WIDTH, bottom + 52, title, body)
+
+
+def gradient_norm_svg(cells, figure_id="gradient-norms", keep_biases=(0,)):
+    """Each cell's gradient norm against the distance T - k, on a log scale. A cell keeps its colour
+    and dash; its lines with a keep bias carry round markers as well."""
+    series = gradient_series(cells, keep_biases)
+    lines = []
+    for cell, bias in series:
+        distance, norms = gradient_norms(cell, float(bias))
+        lines.append(Line(tuple(distance), tuple(norms), cells.index(cell), _series_label(cell, bias),
+                          marks=tuple(d for d in distance if d % 5 == 0) if bias else ()))
+    title = f"Gradient norm against distance, log scale: {_join([_series_label(c, b) for c, b in series])}"
+    return line_plot_svg(figure_id, title, lines, "distance T − k (time steps)", "‖∂(v · H_{T}) / ∂ state_{k}‖",
+                         [1] + list(range(5, GRADIENT["steps"] + 1, 5)),
+                         legend_width=150 if len(keep_biases) > 1 else 86)
 
 
 def gradient_norm_html(cells, keep_biases=(0,)):
