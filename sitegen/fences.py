@@ -39,6 +39,8 @@ def fence_options():
                      "cells": (cells, list(cells)), "keep_bias": ((0, 1, 2), [0])},
         "gru-table": {"table": (("cost", "gate-order", "conventions", "quiz-mutations"), None), "cell": (cells, "gru")},
         "gru-source": {"function": (tuple(c.step.__name__ for c in registry.CELLS.values()) + ("run_sequence",), None)},
+        "gru-evidence": {"show": (("claims", "training-summary", "learning-curves", "trained-gates", "step-cost",
+                                   "literature", "provenance"), None)},
         "gru-quiz": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS + ("all",), None),
                      "section": (ANY_TEXT, None), "title": (ANY_TEXT, "Check yourself"), "skip": (ANY_TEXT, None)},
     }
@@ -89,8 +91,8 @@ def _generate(fence, module, function, source):
             return generator(**options)
 
         cache = importlib.import_module("sitegen.cache")
-        # A quiz links each question to the heading that teaches it (and checks that heading exists).
-        inputs = [cache.headings_digest()] if fence == "gru-quiz" else []
+        # A quiz (and the claims ledger) links to the headings that teach it, and checks they exist.
+        inputs = [cache.headings_digest()] if fence in ("gru-quiz", "gru-evidence") else []
         return cache.fragment(f"{module}.{function}", options, produce, inputs)
     except SuperFencesException:
         raise
@@ -125,3 +127,7 @@ def gru_source(source, language, css_class, options, md, **kwargs):
 
 def gru_quiz(source, language, css_class, options, md, **kwargs):
     return _generate("gru-quiz", "quiz.render", "fence_html", source)
+
+
+def gru_evidence(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-evidence", "sitegen.evidence", "evidence_html", source)
