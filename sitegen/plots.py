@@ -159,23 +159,34 @@ def _a(title):
 def gate_heatmaps_svg(cell, figure_id=None):
     """One heatmap per gate (units down, time steps across), under a strip naming the input pattern."""
     figure_id = figure_id or f"{cell}-gate-heatmaps"
-    traces, gates = gate_traces(cell), gate_titles(cell)
-    T, H, every = len(traces), SEQUENCE["hidden"], SEQUENCE["switch_every"]
-    left, column, row = 66, 22, 14
+    traces = gate_traces(cell)
+    T, every = len(traces), SEQUENCE["switch_every"]
+    stretches = [(k, min(every, T - k), f"input pattern {'AB'[k // every % 2]}") for k in range(0, T, every)]
+    panels = [(f"{words} {label}", np.array([t.as_dict()[name] for t in traces]).T)
+              for name, words, label in gate_titles(cell)]
+    title = f"{_gate_names(cell).capitalize()}, unit by unit over {T} steps"
+    return heatmaps_svg(figure_id, title, panels, stretches)
+
+
+def heatmaps_svg(figure_id, title, panels, stretches, strip_label="input"):
+    """Heatmaps of values in [0, 1], one per (heading, units x steps array) panel, under a strip of
+    (first step, steps, label) stretches that says what the input does when, with a colour scale."""
+    T = panels[0][1].shape[1]
+    left, column, row = 66, 22 if T <= 24 else max(6, 528 // T), 14
     right = left + T * column
     body, y = [], 4
-    for k in range(0, T, every):  # the input pattern, A or B, over each stretch of steps
-        x, w = left + k * column, min(every, T - k) * column
-        body.append(f'<rect x="{x}" y="{y}" width="{w}" height="16" fill-opacity="{0.07 if k // every % 2 else 0.2}"/>'
-                    + _text(x + w / 2, y + 12, f"input pattern {'AB'[k // every % 2]}"))
-    body.append(_text(left - 6, y + 12, "input", "end"))
+    for k, (start, steps, label) in enumerate(stretches):
+        x, w = left + start * column, steps * column
+        body.append(f'<rect x="{x}" y="{y}" width="{w}" height="16" fill-opacity="{0.07 if k % 2 else 0.2}"/>'
+                    + _text(x + w / 2, y + 12, label))
+    body.append(_text(left - 6, y + 12, strip_label, "end"))
     y += 24
     tops = []
-    for name, words, label in gates:
-        body.append(_text(left, y + 12, f"{words} {label}", "start"))
+    for heading, values in panels:
+        H = values.shape[0]
+        body.append(_text(left, y + 12, heading, "start"))
         y += 18
         tops.append(y)
-        values = np.array([t.as_dict()[name] for t in traces]).T  # units x time
         cells = "".join(f'<rect x="{left + t * column}" y="{y + j * row}" width="{column}" height="{row}" '
                         f'fill="{colour(values[j, t])}"/>' for j in range(H) for t in range(T))
         body.append(f'<g shape-rendering="crispEdges">{cells}</g>')
@@ -185,7 +196,9 @@ def gate_heatmaps_svg(cell, figure_id=None):
         body.append(_text(16, y + H * row / 2, "unit", rotated=True))
         y += H * row + 14
     bottom = y - 14
-    body += [_text(left + t * column + column / 2, bottom + 14, str(t + 1)) for t in range(T)]
+    every = 1 if column >= 18 else 5
+    body += [_text(left + t * column + column / 2, bottom + 14, str(t + 1)) for t in range(T) if (t + 1) % every == 0
+             or every == 1]
     body.append(_text(left + T * column / 2, bottom + 34, "time step t"))
     # the colour scale, from 0 at the bottom to 1 at the top of the heatmaps
     scale, x = f"{figure_id}-scale", right + 18
@@ -198,7 +211,6 @@ def gate_heatmaps_svg(cell, figure_id=None):
         body.append(f'<path d="M{x + 12} {_num(ty)}h4" stroke="currentColor"/>'
                     + _text(x + 19, ty + 4, f"{value:g}", "start"))
     body.append(_text(x + 62, (tops[0] + bottom) / 2, "gate value", rotated=True))
-    title = f"{_gate_names(cell).capitalize()}, unit by unit over {T} steps"
     return _svg(figure_id, right + 90, bottom + 44, title, body)
 
 
