@@ -27,6 +27,8 @@ def on_config(config):
         commit_time = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True)
         if commit_time.returncode == 0 and commit_time.stdout.strip().isdigit():
             os.environ["SOURCE_DATE_EPOCH"] = commit_time.stdout.strip()
+    # The notebooks' Jupyter environment and the plugin's cache directory (sitegen/notebooks.py).
+    importlib.import_module("sitegen.notebooks").configure(config)
     return config
 
 
@@ -44,6 +46,22 @@ def on_pre_build(config):
              if name.split(".")[0] in RELOADED_PACKAGES and name not in KEPT]
     for name in stale:
         del sys.modules[name]
+    # The notebooks the cache lacks start running now, beside the rest of the build.
+    global NOTEBOOKS
+    NOTEBOOKS = importlib.import_module("sitegen.notebooks").Runs(config)
+
+
+NOTEBOOKS = None  # sitegen.notebooks.Runs of the current build
+
+
+def on_pre_page(page, config, files):
+    if NOTEBOOKS.is_notebook(page):
+        NOTEBOOKS.wait(page)
+    return page
+
+
+def on_page_content(html, page, config, files):
+    return NOTEBOOKS.page_content(html, page) if NOTEBOOKS.is_notebook(page) else html
 
 
 # Material's search is a dialog without a name (axe-core: aria-dialog-name); name it after its purpose.
@@ -51,9 +69,17 @@ SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"
 
 
 def on_post_page(output, page, config):
+    if NOTEBOOKS.is_notebook(page):
+        NOTEBOOKS.write_downloads(page)
     return output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search the notes">', 1)
 
 
+def on_build_error(error):
+    if NOTEBOOKS is not None:
+        NOTEBOOKS.finish()
+
+
 def on_post_build(config):
+    NOTEBOOKS.finish()
     # The math font is cut down to the characters the built pages use (sitegen/fonts.py).
     importlib.import_module("sitegen.fonts").write_subset(config["site_dir"])

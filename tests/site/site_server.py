@@ -106,9 +106,13 @@ def docs_dir() -> Path:
 
 
 def page_source(page: str) -> str:
-    """The Markdown a built page came from ('gru.html' or 'gru/index.html' -> docs/gru.md)."""
+    """The Markdown a built page came from ('gru.html' or 'gru/index.html' -> docs/gru.md), or the
+    notebook ('notebooks/x.html' -> docs/notebooks/x.py, whose Markdown cells are comments)."""
     stem = page.removesuffix(".html").removesuffix("/index").removesuffix("index")
-    return (docs_dir() / f"{stem.strip('/') or 'index'}.md").read_text(encoding="utf-8")
+    source = docs_dir() / f"{stem.strip('/') or 'index'}.md"
+    if not source.exists() and source.with_suffix(".py").exists():
+        source = source.with_suffix(".py")
+    return source.read_text(encoding="utf-8")
 
 
 def fence_counts(markdown: str) -> dict[str, int]:
