@@ -5,14 +5,18 @@ benchmarks/ and stored in evidence/results/ with their provenance; this module o
 The claims ledger is data too (evidence/claims.yml); a claim's `measured` names are the sentences
 below that quote the stored numbers a verdict rests on.
 """
+import functools
 import html
+import statistics
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .inline import inline_html
+from .tables import html_table
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS = ROOT / "evidence" / "claims.yml"
@@ -113,8 +117,158 @@ def _e(value):
     return f"${mantissa} \\times 10^{{{int(exponent)}}}$"
 
 
-MEASURED = {"gradient": gradient_sentence}
+# -- training on memory tasks ------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def stored(name):
+    """A stored result (evidence/results/<name>), read once per build."""
+    from evidence import provenance
+
+    return provenance.read(name)
+
+
+def _title(cell):
+    from gru_ref import registry
+
+    return registry.cell(cell).title
+
+
+TASK_TITLES = {"adding": "Adding problem", "copy": "Copy after a delay"}
+
+
+def _steps(value):
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def training_summary_html():
+    data = stored("training.json")
+    config, rows = data["config"], data["summary"]
+    cells = config["cells"]
+    table = []
+    for name, task in config["tasks"].items():
+        for length in task["lengths"]:
+            by_cell = {r["cell"]: r for r in rows if (r["task"], r["length"]) == (name, length)}
+            table.append([TASK_TITLES[name], str(length)] + [
+                f"{by_cell[c]['solved']}/{by_cell[c]['seeds']} · {_steps(by_cell[c]['median_steps_to_threshold'])}"
+                for c in cells])
+    sizes = "; ".join(f"{TASK_TITLES[name].lower()}: " + ", ".join(
+        f"{_title(c)} {config['hidden_sizes'][name][c]} units" for c in cells) for name in config["tasks"])
+    thresholds = config["thresholds"]
+    training = config["training"]
+    caption = (f"Seeds that solved each task (out of {len(config['seeds'])}) · median training step at which "
+               f"the solved runs first met the threshold (— when none did). Solved means a mean squared error "
+               f"of at most {thresholds['adding']['threshold']:g} on the adding problem and an accuracy of at "
+               f"least {thresholds['copy']['threshold']:.0%} on copy, on {training['eval_batch_size']} held-out "
+               f"sequences, within {training['steps']:,} steps. Every cell has at most {config['budget']:,} "
+               f"parameters, readout included ({sizes}); Adam with learning rate {training['lr']:g}, gradient "
+               f"norm clipped at {training['clip']:g}, batches of {training['batch_size']}.")
+    return html_table(["Task", "Length $T$"] + [_title(c) for c in cells], table, caption)
+
+
+def _median_curve(runs):
+    """The median over seeds of the evaluation loss at each logged step."""
+    return [statistics.median(values) for values in zip(*(r["curve"]["loss"] for r in runs))]
+
+
+def learning_curves_html():
+    from .plots import Line, _figure, line_plot_svg
+
+    data = stored("training.json")
+    config = data["config"]
+    figures = []
+    for name, task in config["tasks"].items():
+        length = task["lengths"][-1]
+        lines, named = [], []
+        for style, cell in enumerate(config["cells"]):
+            runs = [r for r in data["runs"] if (r["cell"], r["task"], r["length"]) == (cell, name, length)]
+            steps = tuple(runs[0]["curve"]["step"])
+            lines += [Line(steps, tuple(r["curve"]["loss"]), style, faint=True) for r in runs]
+            named.append(Line(steps, tuple(_median_curve(runs)), style, _title(cell)))
+        figure_id = f"learning-curves-{name}"
+        title = f"{TASK_TITLES[name]}, T = {length}: evaluation loss against training step, log scale"
+        last = config["training"]["steps"]
+        ticks = list(range(0, last + 1, 500 if last > 2000 else 250))
+        svg = line_plot_svg(figure_id, title, lines + named, "training step", "evaluation loss", ticks,
+                            legend_at="bottom left")
+        baseline = {"adding": "predicting 1.0 scores 1/6", "copy": "guessing scores $\\ln 4$"}[name]
+        caption = (f"{TASK_TITLES[name]} at length $T = {length}$: the loss on {config['training']['eval_batch_size']}"
+                   f" held-out sequences during training, on a log scale. Thin lines are single seeds, thick "
+                   f"lines their median; {baseline}.")
+        figures.append(_figure(figure_id, svg, caption))
+    return "".join(figures)
+
+
+def trained_gru_gates():
+    """The stored GRU's update gate on its sample sequence: (units x steps before, after, the task)."""
+    import gru_ref
+    from gru_ref import convert
+
+    model = stored("training.json")["trained"]
+    inputs = np.array(model["sample"]["inputs"])  # (T, input size)
+    gates = {}
+    for which in ("initial", "trained"):
+        weights = convert.from_torch(model["cell"], {k: np.array(v) for k, v in model[which]["state_dict"].items()})
+        traces = gru_ref.run_sequence(gru_ref.gru_step, inputs, (np.zeros(model["hidden_size"]),), weights)
+        gates[which] = np.array([t.u for t in traces]).T
+    return gates["initial"], gates["trained"], model
+
+
+def delay_of(task):
+    """The steps of the copy task's delay: after the symbols, before the recall window."""
+    return slice(task["recall"], task["length"] - task["recall"])
+
+
+def held_units(gate, task, level=0.9):
+    """Units whose gate stays at or above `level` at every step of the delay."""
+    return int(np.sum(gate[:, delay_of(task)].min(axis=1) >= level))
+
+
+def trained_gates_html():
+    from .plots import _figure, heatmaps_svg
+
+    before, after, model = trained_gru_gates()
+    task = model["task"]
+    T, recall = task["length"], task["recall"]
+    stretches = [(0, recall, "symbols"), (recall, T - 2 * recall, "delay: blank input"), (T - recall, recall, "recall")]
+    figure_id = "trained-gru-gates"
+    svg = heatmaps_svg(figure_id, f"Update gate of a GRU on the copy task (T = {T}), before and after training",
+                       [("update gate u_t before training", before), ("update gate u_t after training", after)],
+                       stretches, "phase")
+    caption = (f"The update gate $u_t$ of each of the {model['hidden_size']} units of a GRU on one copy sequence "
+               f"of length {T} ({recall} symbols, a delay of blank input, then the recall window), with the "
+               f"weights it started from (top) and after training (bottom, seed {model['seed']}, accuracy "
+               f"{model['final_metric']:.0%} on held-out sequences). Colour runs from 0 (dark purple) to 1 "
+               f"(yellow). Before training every gate stays between {before.min():.2f} and {before.max():.2f}; "
+               f"after training {held_units(after, task)} units hold $u_t \\ge 0.9$ at every step of the delay.")
+    return _figure(figure_id, svg, caption)
+
+
+def training_sentence():
+    data = stored("training.json")
+    config, rows = data["config"], data["summary"]
+    longest = {name: task["lengths"][-1] for name, task in config["tasks"].items()}
+    row = {(r["cell"], r["task"]): r for r in rows if r["length"] == longest[r["task"]]}
+    parts = []
+    for cell in config["cells"]:
+        solved = " and ".join(f"{row[cell, name]['solved']}/{row[cell, name]['seeds']}" for name in longest)
+        steps = _steps(row[cell, "adding"]["median_steps_to_threshold"])
+        parts.append(f"{_title(cell)} {solved}" + (f" ({steps} steps)" if steps != "—" else ""))
+    where = " and ".join(f"{TASK_TITLES[name].lower()} at $T = {length}$" for name, length in longest.items())
+    return (f"Measured at equal parameter budgets, seeds solving {where} (median steps on the adding problem): "
+            f"{'; '.join(parts)}.")
+
+
+def trained_gates_sentence():
+    before, after, model = trained_gru_gates()
+    task = model["task"]
+    return (f"Measured: after training on copy at $T = {task['length']}$, {held_units(after, task)} of a GRU's "
+            f"{model['hidden_size']} units hold $u_t \\ge 0.9$ through the whole delay; before training, "
+            f"{held_units(before, task)}.")
+
+
+MEASURED = {"gradient": gradient_sentence, "training": training_sentence, "trained-gates": trained_gates_sentence}
 
 
 def evidence_html(show):
-    return {"claims": claims_html}[show]()
+    return {"claims": claims_html, "training-summary": training_summary_html, "learning-curves": learning_curves_html,
+            "trained-gates": trained_gates_html}[show]()

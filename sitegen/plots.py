@@ -262,8 +262,10 @@ class Line:
     faint: bool = False  # drawn thin and pale: one seed among several
 
 
-def line_plot_svg(figure_id, title, lines, x_label, y_label, x_ticks, log_y=True, y_range=None, legend_width=86):
-    """Lines on linear x and (by default) log y axes, with a grid, ticks and a legend at the top right."""
+def line_plot_svg(figure_id, title, lines, x_label, y_label, x_ticks, log_y=True, y_range=None, legend_width=86,
+                  legend_at="top right"):
+    """Lines on linear x and (by default) log y axes, with a grid, ticks and a legend at the top right
+    (where curves falling with distance have fallen) or the bottom left (where loss curves have not yet)."""
     left, right, top, bottom = 80, WIDTH - 16, 16, 296
     x_low, x_high = min(x_ticks), max(x_ticks)
     scale = math.log10 if log_y else float
@@ -290,6 +292,9 @@ def line_plot_svg(figure_id, title, lines, x_label, y_label, x_ticks, log_y=True
         body.append(f'<path d="M{x} {bottom}v5" stroke="currentColor"/>' + _text(float(x), bottom + 18, f"{tick:,}"))
     body.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
                 f'stroke="currentColor"/>')
+    legend_rows = sum(1 for line in lines if line.label)
+    first_row = top + 18 if legend_at == "top right" else bottom - 18 * legend_rows
+    legend_x = right - legend_width if legend_at == "top right" else left + 14
     named = 0
     for line in lines:
         points = " ".join(f"{_num(x_of(x))},{_num(y_of(y))}" for x, y in zip(line.xs, line.ys))
@@ -301,12 +306,11 @@ def line_plot_svg(figure_id, title, lines, x_label, y_label, x_ticks, log_y=True
         body.append(f'<polyline {style} points="{points}"/>')
         marks = [(x_of(x), y_of(y)) for x, y in zip(line.xs, line.ys) if x in line.marks]
         if line.label:
-            y = top + 18 + 18 * named  # the legend, top right
+            y = first_row + 18 * named
             named += 1
-            body.append(f'<path {style} d="M{right - legend_width} {y}h28"/>'
-                        + _text(right - legend_width + 36, y + 4, line.label, "start"))
+            body.append(f'<path {style} d="M{legend_x} {y}h28"/>' + _text(legend_x + 36, y + 4, line.label, "start"))
             if line.marks:
-                marks.append((right - legend_width + 14, y))
+                marks.append((legend_x + 14, y))
         if marks:
             body.append(f'<g class="gr-series gr-series-{line.style + 1}" fill="none" stroke="currentColor" '
                         f'stroke-width="1.5">' + "".join(f'<circle cx="{_num(mx)}" cy="{_num(my)}" r="3"/>'
