@@ -141,7 +141,7 @@ def fence_costs(project):
     import yaml
 
     nav = yaml.load((project / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)["nav"]
-    pages = [next(iter(item.values())) for item in nav]
+    pages = [page for item in nav for page in item.values() if isinstance(page, str)]  # not the sections
     run = subprocess.run([sys.executable, "-c", FENCE_COSTS, json.dumps(pages), FENCE.pattern], cwd=project,
                          env=environment(project, GRU_REF_CACHE="off"), capture_output=True, text=True, check=True)
     return json.loads(run.stdout)

@@ -27,7 +27,7 @@ def on_config(config):
         commit_time = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True, text=True)
         if commit_time.returncode == 0 and commit_time.stdout.strip().isdigit():
             os.environ["SOURCE_DATE_EPOCH"] = commit_time.stdout.strip()
-    # The notebooks' Jupyter environment and the plugin's cache directory (sitegen/notebooks.py).
+    # The notebooks' Jupyter environment (sitegen/notebooks.py).
     importlib.import_module("sitegen.notebooks").configure(config)
     return config
 
@@ -46,7 +46,7 @@ def on_pre_build(config):
              if name.split(".")[0] in RELOADED_PACKAGES and name not in KEPT]
     for name in stale:
         del sys.modules[name]
-    # The notebooks the cache lacks start running now, beside the rest of the build.
+    # The notebooks' cache directory, from the current sources; those it lacks start running now.
     global NOTEBOOKS
     NOTEBOOKS = importlib.import_module("sitegen.notebooks").Runs(config)
 

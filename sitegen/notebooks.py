@@ -14,9 +14,10 @@ adds what the plugin leaves to the project:
   have. `use_mathml` makes nbconvert's Markdown renderer emit the site's MathML instead, at the point
   where its parser has recognised the math, so code spans and escaped dollars stay what they are.
 - A cache that follows the code: the plugin keys its cache on the notebook's text and its options
-  only, so after an edit of gru_ref it would serve old outputs. `configure` points it at a directory
-  named after everything that can change an output (sitegen.cache.sources_digest(), this folder's
-  files, the versions of the Jupyter stack); `GRU_REF_CACHE=off` gives it a fresh directory per build.
+  only, so after an edit of gru_ref it would serve old outputs. Each build points it at a directory
+  named after everything that can change an output (sitegen.cache.sources_digest(), the files of
+  sitegen/jupyter, the versions of the Jupyter stack); `GRU_REF_CACHE=off` gives it a fresh directory
+  per build, `GRU_REF_CACHE_DIR` moves it with the fragment cache.
 - Speed: a notebook costs a kernel start (over half a second) plus its run. `Runs` starts every
   notebook the cache lacks at the beginning of the build, each in a thread calling the plugin's own
   converter with the plugin's options, and writes the plugin's cache entry; when MkDocs reaches the
@@ -81,16 +82,17 @@ def cache_key():
 
 
 def configure(config):
-    """Called from on_config: the Jupyter environment and the plugin's cache directory."""
+    """Called from on_config: the Jupyter environment of the build."""
     os.environ.update(environment())
-    nb_plugin = plugin(config)
-    nb_plugin.config["cache"] = True  # the plugin's cache is how a page receives what `Runs` computed
-    if cache.enabled():
-        directory = cache.directory() / "notebooks" / cache_key()
-    else:
-        directory = Path(tempfile.mkdtemp(prefix="gru-ref-notebooks-"))
-    nb_plugin.config["cache_dir"] = str(directory)
+    plugin(config).config["cache"] = True  # the plugin's cache is how a page receives what `Runs` computed
     return config
+
+
+def cache_directory():
+    """Where this build's notebook pages are cached: named by `cache_key`, or a fresh directory."""
+    if cache.enabled():
+        return cache.directory() / "notebooks" / cache_key()
+    return Path(tempfile.mkdtemp(prefix="gru-ref-notebooks-"))
 
 
 def use_mathml():
@@ -141,6 +143,10 @@ class Runs:
     not used by this project's template, so conversions may run at the same time."""
 
     def __init__(self, config):
+        # Set here, after the hook has made Python forget the project's modules, not in on_config: under
+        # `mkdocs serve` on_config still sees the previous build's modules, whose sources_digest is the
+        # one from before an edit.
+        plugin(config).config["cache_dir"] = str(cache_directory())
         self.config = config
         self.running = {}
         use_mathml()

@@ -322,3 +322,40 @@ def test_the_pytorch_notebook_runs_under_nbclient(monkeypatch):
     assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"], outputs
     assert "PyTorch agrees with gru_ref" in cells[-1].outputs[-1].text
     json.dumps(notebook)  # a plain notebook again, outputs and all
+
+
+# -- mkdocs serve ----------------------------------------------------------------------------------
+
+
+def test_under_serve_a_gru_ref_edit_reaches_the_notebook_outputs(tmp_path):
+    """The plugin's cache would serve the outputs from before the edit (its key is the notebook's
+    text); the build's cache directory is named after the sources as they are at that build."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from test_serve import free_port, page_text, wait_for
+
+    for name in ("docs", "gru_ref", "sitegen"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), GRU_REF_CACHE_DIR=str(tmp_path / "cache"))
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/notebooks/gru-step-by-hand.html"
+        # print(trace) in the notebook: gru_ref's Trace.__str__ shows four decimals
+        assert wait_for(lambda: "u       = [0.8429 0.178 ]" in page_text(url), 120), "no first build"
+        time.sleep(1.0)  # let the watcher settle
+        cells = tmp_path / "gru_ref" / "cells.py"
+        source = cells.read_text()
+        assert source.count("np.printoptions(precision=4") == 1
+        cells.write_text(source.replace("np.printoptions(precision=4", "np.printoptions(precision=6"))
+        assert wait_for(lambda: "u       = [0.842905 0.177994]" in page_text(url), 120), \
+            "the notebook page still shows the outputs from before the edit"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
