@@ -243,6 +243,67 @@ def trained_gates_html():
     return _figure(figure_id, svg, caption)
 
 
+# -- cost of a training step ---------------------------------------------------------------------
+
+IMPLEMENTATION_TITLES = {"gru_ref": "gru_ref", "torch": "PyTorch", "torch_no_onednn": "PyTorch, oneDNN off"}
+
+
+def _step_times():
+    data = stored("step_cost.json")
+    rows = {(r["cell"], r["hidden_size"], r["implementation"]): r for r in data["rows"]}
+    return data, rows
+
+
+def step_cost_html():
+    data, rows = _step_times()
+    config = data["config"]
+    implementations = config["implementations"]
+    table = []
+    for cell in config["cells"]:
+        for H in config["hidden_sizes"]:
+            first = rows[cell, H, implementations[0]]
+            macs = f"{first['train_step_matmul_macs'] / 1e6:,.1f}"
+            table.append([_title(cell), str(H), f"{first['parameters']:,}", macs]
+                         + [f"{rows[cell, H, i]['median_ms']:.2f}" for i in implementations])
+    threads = data["threads"]
+    caption = (f"Time of one training step in milliseconds (median of {config['rounds']} rounds of "
+               f"{config['repeats']} steps): forward over a sequence of $T = {config['T']}$ steps for a batch of "
+               f"{config['B']}, then backpropagation through time to every parameter, the input and the initial "
+               f"state; float32, input size $d$ equal to the hidden size $n$, {threads['torch_threads']} threads "
+               f"for PyTorch and for numpy's BLAS alike. Multiply-adds count the matrix products of the step "
+               f"(forward and backward), from the site's cost formulas.")
+    ratios = []
+    for H in config["hidden_sizes"]:
+        gru, lstm = rows["gru", H, implementations[0]], rows["lstm", H, implementations[0]]
+        ratios.append([str(H), f"{gru['parameters'] / lstm['parameters']:.2f}",
+                       f"{gru['train_step_matmul_macs'] / lstm['train_step_matmul_macs']:.2f}"]
+                      + [f"{rows['gru', H, i]['median_ms'] / rows['lstm', H, i]['median_ms']:.2f}"
+                         for i in implementations])
+    ratio_caption = ("GRU over LSTM at the same size: parameters, multiply-adds, and measured time per training "
+                     "step in each implementation. PyTorch runs its LSTM on the CPU with oneDNN's fused kernels, a "
+                     "path its GRU does not get; with oneDNN off both run the same per-step operations.")
+    titles = [IMPLEMENTATION_TITLES[i] + " (ms)" for i in implementations]
+    return (html_table(["Cell", "$n$", "Parameters", "Multiply-adds (millions)"] + titles, table, caption)
+            + html_table(["$n$", "Parameters", "Multiply-adds"] + [IMPLEMENTATION_TITLES[i] for i in implementations],
+                         ratios, ratio_caption))
+
+
+LEDGER_SIZE = 128  # the size the ledger quotes: the cost table's (gru-vs-lstm.md#cost-per-step)
+
+
+def step_cost_sentence(H=LEDGER_SIZE):
+    data, rows = _step_times()
+    if H not in data["config"]["hidden_sizes"]:
+        raise ValueError(f"evidence/results/step_cost.json: no rows at hidden size {H}; it has "
+                         f"{data['config']['hidden_sizes']}")
+    ratio = {i: rows["gru", H, i]["median_ms"] / rows["lstm", H, i]["median_ms"]
+             for i in data["config"]["implementations"]}
+    params = rows["gru", H, "gru_ref"]["parameters"] / rows["lstm", H, "gru_ref"]["parameters"]
+    return (f"Measured at $n = {H}$: a GRU training step takes {ratio['gru_ref']:.2f} of an LSTM's time in gru_ref, "
+            f"{ratio['torch_no_onednn']:.2f} in PyTorch with oneDNN off and {ratio['torch']:.2f} with PyTorch's fused "
+            f"oneDNN LSTM, for {params:.2f} of its parameters.")
+
+
 def training_sentence():
     data = stored("training.json")
     config, rows = data["config"], data["summary"]
@@ -266,9 +327,10 @@ def trained_gates_sentence():
             f"{held_units(before, task)}.")
 
 
-MEASURED = {"gradient": gradient_sentence, "training": training_sentence, "trained-gates": trained_gates_sentence}
+MEASURED = {"step-cost": step_cost_sentence, "gradient": gradient_sentence, "training": training_sentence,
+            "trained-gates": trained_gates_sentence}
 
 
 def evidence_html(show):
     return {"claims": claims_html, "training-summary": training_summary_html, "learning-curves": learning_curves_html,
-            "trained-gates": trained_gates_html}[show]()
+            "trained-gates": trained_gates_html, "step-cost": step_cost_html}[show]()
