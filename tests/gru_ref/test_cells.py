@@ -254,6 +254,6 @@ def test_the_keep_gate_is_the_one_whose_saturation_copies_the_old_state(cell):
                      for shift in (30.0, -30.0))
     state = entry.states[-1]  # the GRU's H, the LSTM's C
     old = states[-1]
-    np.testing.assert_allclose(getattr(kept, "keep"), old, atol=1e-12)
-    np.testing.assert_allclose(getattr(dropped, "keep"), 0.0, atol=1e-12)
-    np.testing.assert_allclose(getattr(kept, state) - getattr(kept, "write"), old, atol=1e-12)
+    np.testing.assert_allclose(kept.keep, old, atol=1e-12)
+    np.testing.assert_allclose(dropped.keep, 0.0, atol=1e-12)
+    np.testing.assert_allclose(getattr(kept, state) - kept.write, old, atol=1e-12)
