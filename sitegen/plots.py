@@ -241,7 +241,7 @@ def gradient_series(cells, keep_biases=(0,)):
                  if bias == 0 or registry.cell(cell).keep_gate)
 
 
-def _series_label(cell, bias, math=False):
+def series_label(cell, bias, math=False):
     """'GRU', or with a keep bias 'GRU, b_u + 1' for the SVG (which reads TeX subscripts) and
     'GRU with $b_u + 1$' for a caption."""
     entry = registry.cell(cell)
@@ -327,9 +327,9 @@ def gradient_norm_svg(cells, figure_id="gradient-norms", keep_biases=(0,)):
     lines = []
     for cell, bias in series:
         distance, norms = gradient_norms(cell, float(bias))
-        lines.append(Line(tuple(distance), tuple(norms), cells.index(cell), _series_label(cell, bias),
+        lines.append(Line(tuple(distance), tuple(norms), cells.index(cell), series_label(cell, bias),
                           marks=tuple(d for d in distance if d % 5 == 0) if bias else ()))
-    title = f"Gradient norm against distance, log scale: {_join([_series_label(c, b) for c, b in series])}"
+    title = f"Gradient norm against distance, log scale: {_join([series_label(c, b) for c, b in series])}"
     return line_plot_svg(figure_id, title, lines, "distance T − k (time steps)", "‖∂(v · H_{T}) / ∂ state_{k}‖",
                          [1] + list(range(5, GRADIENT["steps"] + 1, 5)),
                          legend_width=150 if len(keep_biases) > 1 else 86)
@@ -339,7 +339,7 @@ def gradient_norm_html(cells, keep_biases=(0,)):
     T, H, B = GRADIENT["steps"], GRADIENT["size"], GRADIENT["batch"]
     figure_id = "gradient-norms" if tuple(keep_biases) == (0,) else "gradient-norms-keep"
     series = gradient_series(cells, keep_biases)
-    ratios = "; ".join(f"{_series_label(c, b, math=True)} {n[9] / n[0]:.1e}" for c, b in series
+    ratios = "; ".join(f"{series_label(c, b, math=True)} {n[9] / n[0]:.1e}" for c, b in series
                        for n in (gradient_norms(c, float(b))[1],))
     lstm = [registry.cell(c).title for c in cells if len(registry.cell(c).states) == 2]
     plain = [registry.cell(c).title for c in cells if len(registry.cell(c).states) == 1]
@@ -353,7 +353,7 @@ def gradient_norm_html(cells, keep_biases=(0,)):
         keeping = (f" Lines with round markers start from the same weights with {_join([f'{b:g}' for b in biased])} "
                    f"added to the bias of the gate that keeps the old state ({gates}), so that it starts nearer 1. "
                    f"Ratio of the norm at distance {T} to the norm at distance 1: "
-                   + "; ".join(f"{_series_label(c, b, math=True)} {n[-1] / n[0]:.1e}" for c, b in series
+                   + "; ".join(f"{series_label(c, b, math=True)} {n[-1] / n[0]:.1e}" for c, b in series
                                for n in (gradient_norms(c, float(b))[1],)) + ".")
     caption = (rf"The norm of $\partial (v \cdot H_T) / \partial\, \mathrm{{state}}_k$ against the distance "
                f"$T - k$, on a log scale: the gradient reaching step $k$ when the last hidden state $H_T$ is "
