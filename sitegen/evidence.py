@@ -133,6 +133,13 @@ def _title(cell):
     return registry.cell(cell).title
 
 
+def _model_title(model, math=True):
+    """A trained model's name on the page: 'GRU', or 'LSTM with $b_f + 1$' for one started with a keep bias."""
+    from .plots import series_label
+
+    return series_label(model["cell"], model["keep_bias"], math=math)
+
+
 TASK_TITLES = {"adding": "Adding problem", "copy": "Copy after a delay"}
 
 
@@ -143,16 +150,16 @@ def _steps(value):
 def training_summary_html():
     data = stored("training.json")
     config, rows = data["config"], data["summary"]
-    cells = config["cells"]
+    models = config["models"]
     table = []
     for name, task in config["tasks"].items():
         for length in task["lengths"]:
-            by_cell = {r["cell"]: r for r in rows if (r["task"], r["length"]) == (name, length)}
+            by_model = {r["model"]: r for r in rows if (r["task"], r["length"]) == (name, length)}
             table.append([TASK_TITLES[name], str(length)] + [
-                f"{by_cell[c]['solved']}/{by_cell[c]['seeds']} · {_steps(by_cell[c]['median_steps_to_threshold'])}"
-                for c in cells])
+                f"{by_model[m]['solved']}/{by_model[m]['seeds']} · {_steps(by_model[m]['median_steps_to_threshold'])}"
+                for m in models])
     sizes = "; ".join(f"{TASK_TITLES[name].lower()}: " + ", ".join(
-        f"{_title(c)} {config['hidden_sizes'][name][c]} units" for c in cells) for name in config["tasks"])
+        f"{_title(c)} {size} units" for c, size in _sizes_by_cell(config, name).items()) for name in config["tasks"])
     thresholds = config["thresholds"]
     training = config["training"]
     caption = (f"Seeds that solved each task (out of {len(config['seeds'])}) · median training step at which "
@@ -162,7 +169,12 @@ def training_summary_html():
                f"sequences, within {training['steps']:,} steps. Every cell has at most {config['budget']:,} "
                f"parameters, readout included ({sizes}); Adam with learning rate {training['lr']:g}, gradient "
                f"norm clipped at {training['clip']:g}, batches of {training['batch_size']}.")
-    return html_table(["Task", "Length $T$"] + [_title(c) for c in cells], table, caption)
+    return html_table(["Task", "Length $T$"] + [_model_title(m) for m in models.values()], table, caption)
+
+
+def _sizes_by_cell(config, task):
+    """Hidden size of each cell on a task (a cell's variants share its size)."""
+    return {model["cell"]: config["hidden_sizes"][task][name] for name, model in config["models"].items()}
 
 
 def _median_curve(runs):
@@ -179,17 +191,20 @@ def learning_curves_html():
     for name, task in config["tasks"].items():
         length = task["lengths"][-1]
         lines, named = [], []
-        for style, cell in enumerate(config["cells"]):
-            runs = [r for r in data["runs"] if (r["cell"], r["task"], r["length"]) == (cell, name, length)]
+        styles = list(dict.fromkeys(model["cell"] for model in config["models"].values()))
+        for model_name, model in config["models"].items():
+            runs = [r for r in data["runs"] if (r["model"], r["task"], r["length"]) == (model_name, name, length)]
             steps = tuple(runs[0]["curve"]["step"])
+            style = styles.index(model["cell"])
+            marks = tuple(x for x in steps if x % 500 == 0) if model["keep_bias"] else ()
             lines += [Line(steps, tuple(r["curve"]["loss"]), style, faint=True) for r in runs]
-            named.append(Line(steps, tuple(_median_curve(runs)), style, _title(cell)))
+            named.append(Line(steps, tuple(_median_curve(runs)), style, _model_title(model, math=False), marks))
         figure_id = f"learning-curves-{name}"
         title = f"{TASK_TITLES[name]}, T = {length}: evaluation loss against training step, log scale"
         last = config["training"]["steps"]
         ticks = list(range(0, last + 1, 500 if last > 2000 else 250))
         svg = line_plot_svg(figure_id, title, lines + named, "training step", "evaluation loss", ticks,
-                            legend_at="bottom left")
+                            legend_at="bottom left", legend_width=150)
         baseline = {"adding": "predicting 1.0 scores 1/6", "copy": "guessing scores $\\ln 4$"}[name]
         caption = (f"{TASK_TITLES[name]} at length $T = {length}$: the loss on {config['training']['eval_batch_size']}"
                    f" held-out sequences during training, on a log scale. Thin lines are single seeds, thick "
@@ -241,6 +256,75 @@ def trained_gates_html():
                f"(yellow). Before training every gate stays between {before.min():.2f} and {before.max():.2f}; "
                f"after training {held_units(after, task)} units hold $u_t \\ge 0.9$ at every step of the delay.")
     return _figure(figure_id, svg, caption)
+
+
+# -- the published findings, against ours ------------------------------------------------------------
+
+def _settings(data):
+    """(task, length) of every training setting, in the configured order."""
+    return [(name, length) for name, task in data["config"]["tasks"].items() for length in task["lengths"]]
+
+
+def _ahead(data, first, second):
+    """Settings where model `first` did better than `second`: more seeds solved, or as many (at least one)
+    in fewer median steps. Returns (first ahead, second ahead, tied) lists of settings."""
+    row = {(r["model"], r["task"], r["length"]): r for r in data["summary"]}
+    tally = ([], [], [])
+    for setting in _settings(data):
+        a, b = row[(first, *setting)], row[(second, *setting)]
+        if a["solved"] != b["solved"]:
+            tally[0 if a["solved"] > b["solved"] else 1].append(setting)
+        elif a["solved"] and a["median_steps_to_threshold"] != b["median_steps_to_threshold"]:
+            tally[0 if a["median_steps_to_threshold"] < b["median_steps_to_threshold"] else 1].append(setting)
+        else:
+            tally[2].append(setting)
+    return tally
+
+
+def _where(settings):
+    return ", ".join(f"{TASK_TITLES[name].lower()} $T = {length}$" for name, length in settings) or "none"
+
+
+def literature_rows(data):
+    """(finding, what our runs show, verdict) for each published finding our experiments can test."""
+    models = data["config"]["models"]
+    title = {name: _model_title(model) for name, model in models.items()}
+    rows = []
+    gated = [name for name, model in models.items() if model["cell"] != "rnn"]
+    beats = {name: _ahead(data, name, "rnn") for name in gated}
+    rows.append((
+        "Gated cells clearly beat the tanh RNN (Chung et al., 2014).",
+        "; ".join(f"{title[name]} ahead of the RNN in {len(b[0])} of {len(_settings(data))} settings, behind in "
+                  f"{len(b[1])}" for name, b in beats.items()),
+        "agrees" if all(b[0] and not b[1] for b in beats.values())
+        else "partly" if any(len(b[0]) > len(b[1]) for b in beats.values()) else "disagrees"))
+    gru, lstm, tied = _ahead(data, "gru", "lstm")
+    rows.append((
+        "Neither the GRU nor the LSTM is consistently better (Chung et al., 2014; Greff et al., 2017).",
+        f"GRU ahead in {len(gru)} settings ({_where(gru)}), LSTM ahead in {len(lstm)} ({_where(lstm)}), "
+        f"{len(tied)} tied.",
+        "agrees" if bool(gru) == bool(lstm) else "disagrees"))
+    rows.append((
+        "The GRU beats the LSTM on most tasks other than language modelling (Jozefowicz et al., 2015).",
+        f"GRU ahead of the LSTM in {len(gru)} of {len(_settings(data))} settings, behind in {len(lstm)}.",
+        "agrees" if len(gru) > len(lstm) else "disagrees"))
+    biased, default, same = _ahead(data, "lstm-forget-bias-1", "lstm")
+    still = _ahead(data, "gru", "lstm-forget-bias-1")
+    rows.append((
+        "A forget-gate bias of 1 closes most of the LSTM's gap to the GRU (Jozefowicz et al., 2015).",
+        f"{title['lstm-forget-bias-1']} ahead of the default LSTM in {len(biased)} settings ({_where(biased)}), behind "
+        f"in {len(default)} ({_where(default)}); the GRU still ahead of it in {len(still[0])} "
+        f"({_where(still[0])}), behind in {len(still[1])}.",
+        "agrees" if biased and not default and len(still[0]) < len(gru) else "partly" if biased else "disagrees"))
+    return rows
+
+
+def literature_html():
+    data = stored("training.json")
+    caption = ("Published findings that the training runs above can test, what the runs show, and whether they "
+               "agree. A model is ahead in a setting (task and length) when more of its seeds solved it, or as "
+               "many in fewer median steps.")
+    return html_table(["Published finding", "On our tasks", "Verdict"], literature_rows(data), caption)
 
 
 # -- cost of a training step ---------------------------------------------------------------------
@@ -308,12 +392,12 @@ def training_sentence():
     data = stored("training.json")
     config, rows = data["config"], data["summary"]
     longest = {name: task["lengths"][-1] for name, task in config["tasks"].items()}
-    row = {(r["cell"], r["task"]): r for r in rows if r["length"] == longest[r["task"]]}
+    row = {(r["model"], r["task"]): r for r in rows if r["length"] == longest[r["task"]]}
     parts = []
-    for cell in config["cells"]:
-        solved = " and ".join(f"{row[cell, name]['solved']}/{row[cell, name]['seeds']}" for name in longest)
-        steps = _steps(row[cell, "adding"]["median_steps_to_threshold"])
-        parts.append(f"{_title(cell)} {solved}" + (f" ({steps} steps)" if steps != "—" else ""))
+    for model_name, model in config["models"].items():
+        solved = " and ".join(f"{row[model_name, name]['solved']}/{row[model_name, name]['seeds']}" for name in longest)
+        steps = _steps(row[model_name, "adding"]["median_steps_to_threshold"])
+        parts.append(f"{_model_title(model)} {solved}" + (f" ({steps} steps)" if steps != "—" else ""))
     where = " and ".join(f"{TASK_TITLES[name].lower()} at $T = {length}$" for name, length in longest.items())
     return (f"Measured at equal parameter budgets, seeds solving {where} (median steps on the adding problem): "
             f"{'; '.join(parts)}.")
@@ -331,6 +415,24 @@ MEASURED = {"step-cost": step_cost_sentence, "gradient": gradient_sentence, "tra
             "trained-gates": trained_gates_sentence}
 
 
+RESULT_TITLES = {"training.json": "Training on memory tasks", "step_cost.json": "Cost of a training step"}
+
+
+def provenance_html():
+    rows = []
+    for name, title in RESULT_TITLES.items():
+        record = stored(name)["provenance"]
+        machine = record["machine"]
+        versions = ", ".join(f"{package} {version}" for package, version in record["versions"].items())
+        rows.append([f"{title} (`evidence/results/{name}`)", f"`{record['command']}`", record["date"][:10],
+                     f"{machine['processor']}, {machine['cores']} cores, {machine['system']}",
+                     f"Python {record['python']}, {versions}", f"`{record['digest'][:12]}`"])
+    caption = ("Where each stored result came from. The digest covers the code that produced it and its "
+               "configuration; a test recomputes it and fails when they have changed since.")
+    return html_table(["Result", "Command", "Date", "Machine", "Versions", "Digest"], rows, caption)
+
+
 def evidence_html(show):
     return {"claims": claims_html, "training-summary": training_summary_html, "learning-curves": learning_curves_html,
-            "trained-gates": trained_gates_html, "step-cost": step_cost_html}[show]()
+            "trained-gates": trained_gates_html, "step-cost": step_cost_html, "literature": literature_html,
+            "provenance": provenance_html}[show]()
