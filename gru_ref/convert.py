@@ -54,6 +54,33 @@ def from_torch(cell, state_dict, layer=0, direction=""):
                             for key in rows})
 
 
+def with_keep_bias(cell, state_dict, keep_bias, layer=0, direction=""):
+    """A copy of PyTorch state_dict entries with keep_bias added to the bias of the gate that keeps the state.
+
+    The keeping gate is the registry's keep_gate: the GRU's update gate (PyTorch's z), the LSTM's forget
+    gate. Jozefowicz, Zaremba and Sutskever (2015) start an LSTM with its forget-gate bias at 1. The
+    shift goes into bias_ih of that gate's rows: PyTorch adds bias_ih and bias_hh, so shifting one
+    shifts their sum, the notes' b_u or b_f. Every array is copied (as numpy); the others are unchanged.
+    The plain RNN has no keeping gate: any keep_bias but 0 is a ValueError.
+    """
+    entry = registry.cell(cell)
+    if isinstance(keep_bias, (bool, np.bool_)) or not isinstance(keep_bias, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(keep_bias):
+        raise ValueError(f"keep_bias: expected a finite number, got {keep_bias!r}")
+    names = torch_names(layer, direction)
+    missing = [names[k] for k in ("weight_hh", "bias_ih") if names[k] not in state_dict]
+    if missing:
+        raise ValueError(f"state_dict: missing {missing} for layer {layer}{direction}; it has {sorted(state_dict)}")
+    shifted = {name: np.array(value) for name, value in state_dict.items()}
+    if keep_bias == 0:
+        return shifted
+    if not entry.keep_gate:
+        raise ValueError(f"keep_bias: the {entry.title} has no gate that keeps its state; expected 0, got {keep_bias}")
+    rows = entry.packed_blocks("torch", shifted[names["weight_hh"]].shape[1])[entry.keep_gate]
+    shifted[names["bias_ih"]][rows] += keep_bias
+    return shifted
+
+
 def to_keras(weights, reset_after=True):
     """Teaching weights -> [kernel, recurrent_kernel, bias] as Keras 3's layer.get_weights()."""
     cell, w = registry.cell_of(weights), weights.arrays()

@@ -22,7 +22,7 @@ from html import escape
 import numpy as np
 
 import gru_ref
-from gru_ref import registry
+from gru_ref import convert, registry
 
 from . import notation
 from .diagrams import coordinate as _num  # coordinates written as the diagrams write theirs
@@ -60,7 +60,8 @@ def gradient_norms(cell, keep_bias=0.0):
     """Mean norm of v ∂state_T/∂state_k for each distance T - k, with PyTorch's initialisation.
 
     keep_bias is added to the bias of the gate that keeps the old state (the registry's keep_gate:
-    the GRU's update gate, the LSTM's forget gate), as Jozefowicz et al. (2015) advise for the LSTM.
+    the GRU's update gate, the LSTM's forget gate; gru_ref.convert.with_keep_bias), as Jozefowicz
+    et al. (2015) advise for the LSTM.
 
     v is a fixed random unit vector on H_T per sequence; for the LSTM the state is H and C together
     and v is zero on C_T. Backpropagation through time done one step at a time, through the public
@@ -74,7 +75,7 @@ def gradient_norms(cell, keep_bias=0.0):
     rng = np.random.default_rng(GRADIENT["seed"])
     layer = entry.layer(H, H, seed=GRADIENT["seed"], dtype=np.float64)
     if keep_bias:
-        layer.load_state_dict(biased_towards_keeping(cell, layer.state_dict(), keep_bias))
+        layer.load_state_dict(convert.with_keep_bias(cell, layer.state_dict(), keep_bias))
     xs = rng.standard_normal((T, B, H))
     direction = rng.standard_normal((1, B, H))
     direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
@@ -90,19 +91,6 @@ def gradient_norms(cell, keep_bias=0.0):
         v = layer.backward(None, v).state
         norms.append(np.mean(np.sqrt(sum(np.sum(p * p, axis=-1) for p in (v if lstm else (v,))))))
     return np.arange(1, T + 1), np.array(norms)
-
-
-def biased_towards_keeping(cell, state_dict, keep_bias):
-    """A copy of a one-layer PyTorch state_dict with keep_bias added to the keeping gate's bias."""
-    entry = registry.cell(cell)
-    if not entry.keep_gate:
-        raise ValueError(f"keep_bias: the {entry.title} has no gate that keeps its state; expected 0, got {keep_bias}")
-    rows = entry.packed_blocks("torch", state_dict["weight_hh_l0"].shape[1])[entry.keep_gate]
-    biased = {name: value.copy() for name, value in state_dict.items()}
-    biased["bias_ih_l0"][rows] += keep_bias  # PyTorch adds bias_ih and bias_hh: shifting one shifts the sum
-    return biased
-
-
 
 
 # -- drawing ---------------------------------------------------------------------------------------

@@ -41,8 +41,10 @@ def test_the_digest_covers_every_gru_ref_module_training_runs():
     assert used <= set(training.CODE), sorted(used - set(training.CODE))
 
 
-def test_a_stored_run_reproduces(stored):
-    """Re-run the first steps of one stored run (REPRODUCE: the GRU on adding, T=10) and compare its curve.
+@pytest.mark.parametrize("model", [training.REPRODUCE["model"], "lstm-forget-bias-1"])
+def test_a_stored_run_reproduces(stored, model):
+    """Re-run the first steps of one stored run (REPRODUCE: the GRU on adding, T=10; and the LSTM with a
+    forget-gate bias of 1 on the same task and seed, so that its keep bias is re-applied) and compare its curve.
 
     Tolerance 1e-8 relative. On the same machine the numbers are the same bits (float64, fixed seeds, and
     the same results with 1 or 2 BLAS threads). Another CPU or BLAS build may round a matrix product
@@ -53,10 +55,10 @@ def test_a_stored_run_reproduces(stored):
     rounding while any real change (the initial weights, a batch, the update rule) moves the loss at
     step 50 by far more.
     """
-    spec = training.REPRODUCE
-    run = [r for r in stored["runs"] if all(r[k] == spec[k] for k in ("cell", "task", "length", "seed"))]
+    spec = dict(training.REPRODUCE, model=model)
+    run = [r for r in stored["runs"] if all(r[k] == spec[k] for k in ("model", "task", "length", "seed"))]
     assert len(run) == 1, f"no stored run for {spec}"
-    record, _, _ = training.run_one(spec["cell"], spec["task"], spec["length"], spec["seed"], steps=spec["steps"])
+    record, _, _ = training.run_one(spec["model"], spec["task"], spec["length"], spec["seed"], steps=spec["steps"])
     n = len(record["curve"]["step"])
     stored_curve = {key: values[:n] for key, values in run[0]["curve"].items()}
     assert record["curve"]["step"] == stored_curve["step"]
@@ -67,18 +69,34 @@ def test_a_stored_run_reproduces(stored):
     assert record["wall_seconds"] < 5, "REPRODUCE should stay a cheap run"
 
 
+def test_the_models_are_the_three_cells_and_the_lstm_with_a_forget_gate_bias_of_1(stored):
+    models = stored["config"]["models"]
+    assert models == {"rnn": {"cell": "rnn", "keep_bias": 0}, "gru": {"cell": "gru", "keep_bias": 0},
+                      "lstm": {"cell": "lstm", "keep_bias": 0},
+                      "lstm-forget-bias-1": {"cell": "lstm", "keep_bias": 1}}
+    assert list(training.MODELS) == ["rnn", "gru", "lstm", "lstm-forget-bias-1"]  # the order of the tables
+    assert "cells" not in stored["config"]
+    for task, sizes in stored["config"]["hidden_sizes"].items():
+        assert set(sizes) == set(models), task
+        assert sizes["lstm-forget-bias-1"] == sizes["lstm"], task  # the bias changes no parameter count
+
+
 def test_every_configured_run_is_stored_once_and_complete(stored):
     config = stored["config"]
-    expected = {(c, t, n, s) for t in config["tasks"] for n in config["tasks"][t]["lengths"]
-                for c in config["cells"] for s in config["seeds"]}
-    keys = [(r["cell"], r["task"], r["length"], r["seed"]) for r in stored["runs"]]
+    expected = {(m, t, n, s) for t in config["tasks"] for n in config["tasks"][t]["lengths"]
+                for m in config["models"] for s in config["seeds"]}
+    keys = [(r["model"], r["task"], r["length"], r["seed"]) for r in stored["runs"]]
     assert len(keys) == len(set(keys)) and set(keys) == expected
+    assert len(keys) == len(config["models"]) * sum(len(t["lengths"]) for t in config["tasks"].values()) \
+        * len(config["seeds"])
     steps = config["training"]["steps"]
     logged = list(range(0, steps + 1, config["training"]["log_every"]))
     for r in stored["runs"]:
-        what = f"{r['cell']} {r['task']} T={r['length']} seed {r['seed']}"
+        what = f"{r['model']} {r['task']} T={r['length']} seed {r['seed']}"
+        model = config["models"][r["model"]]
+        assert (r["cell"], r["keep_bias"]) == (model["cell"], model["keep_bias"]), what
         task = tasks.get(r["task"], length=r["length"], **config["tasks"][r["task"]]["options"])
-        assert r["hidden_size"] == config["hidden_sizes"][r["task"]][r["cell"]], what
+        assert r["hidden_size"] == config["hidden_sizes"][r["task"]][r["model"]], what
         assert r["parameter_count"] == train.parameter_count(r["cell"], task.input_size, r["hidden_size"],
                                                              task.output_size) <= config["budget"], what
         curve = r["curve"]
@@ -92,11 +110,25 @@ def test_every_configured_run_is_stored_once_and_complete(stored):
         assert r["steps_to_threshold"] == (reached[0] if reached else None), what
 
 
+def test_the_forget_gate_bias_changes_the_lstm_s_start(stored):
+    """Same seeds, same weights but the forget gate's bias: the untrained models already score differently."""
+    runs = {(r["model"], r["task"], r["length"], r["seed"]): r for r in stored["runs"]}
+    for (model, task, length, seed), r in runs.items():
+        if model == "lstm-forget-bias-1":
+            plain = runs["lstm", task, length, seed]
+            assert r["curve"]["loss"][0] != plain["curve"]["loss"][0], (task, length, seed)
+
+
 def test_the_summary_counts_the_runs(stored):
+    config = stored["config"]
+    keys = [(row["model"], row["task"], row["length"]) for row in stored["summary"]]
+    assert keys == [(m, t, n) for t in config["tasks"] for n in config["tasks"][t]["lengths"] for m in training.MODELS]
     for row in stored["summary"]:
-        group = [r for r in stored["runs"] if (r["cell"], r["task"], r["length"]) == (row["cell"], row["task"],
-                                                                                        row["length"])]
-        assert row["seeds"] == len(group) == len(stored["config"]["seeds"])
+        group = [r for r in stored["runs"] if (r["model"], r["task"], r["length"]) == (row["model"], row["task"],
+                                                                                         row["length"])]
+        model = config["models"][row["model"]]
+        assert (row["cell"], row["keep_bias"]) == (model["cell"], model["keep_bias"])
+        assert row["seeds"] == len(group) == len(config["seeds"])
         assert row["solved"] == sum(r["solved"] for r in group)
         assert row["reached_threshold"] == sum(r["steps_to_threshold"] is not None for r in group)
 
@@ -106,14 +138,16 @@ def test_the_stored_gru_is_the_trained_one(stored):
     trained, config = stored["trained"], stored["config"]
     assert trained is not None, "no GRU solved copy at any length"
     task = tasks.get(**trained["task"])
-    run = [r for r in stored["runs"] if (r["cell"], r["task"], r["length"], r["seed"]) ==
-           (trained["cell"], task.name, task.length, trained["seed"])]
+    assert (trained["model"], trained["cell"], trained["keep_bias"]) == ("gru", "gru", 0)
+    run = [r for r in stored["runs"] if (r["model"], r["task"], r["length"], r["seed"]) ==
+           (trained["model"], task.name, task.length, trained["seed"])]
     assert len(run) == 1 and run[0]["solved"]
-    solved_lengths = [r["length"] for r in stored["runs"] if (r["cell"], r["task"]) == ("gru", "copy") and r["solved"]]
+    solved_lengths = [r["length"] for r in stored["runs"] if (r["model"], r["task"]) == ("gru", "copy") and r["solved"]]
     assert task.length == max(solved_lengths)
 
     def model(weights):
-        m = train.Model(trained["cell"], task.input_size, trained["hidden_size"], task.output_size)
+        m = train.Model(trained["cell"], task.input_size, trained["hidden_size"], task.output_size,
+                        keep_bias=trained["keep_bias"])
         m.load_state_dict({**weights["state_dict"], "readout.weight": weights["readout"]["weight"],
                            "readout.bias": weights["readout"]["bias"]})
         return m
@@ -123,7 +157,7 @@ def test_the_stored_gru_is_the_trained_one(stored):
     final = model(trained["trained"])
     assert task.metric(final.predict(evaluation.inputs), evaluation.targets) == run[0]["final_metric"]
     regenerated = train.Model(trained["cell"], task.input_size, trained["hidden_size"], task.output_size,
-                              seed=trained["seed"]).state_dict()
+                              seed=trained["seed"], keep_bias=trained["keep_bias"]).state_dict()
     initial = model(trained["initial"]).state_dict()
     assert all(np.array_equal(regenerated[k], initial[k]) for k in regenerated)
     sample = np.array(trained["sample"]["inputs"])

@@ -258,3 +258,72 @@ def test_from_torch_without_biases_gives_zero_biases(cell):
             assert value.shape == (3,) and not np.any(value), name
         else:
             np.testing.assert_array_equal(value, w.arrays()[name])
+
+
+# ---------------------------------------------------------------- a bias on the gate that keeps the state
+
+# The keeping gate's block in torch's packing, from torch's documentation: GRU (r, z, n), z the update gate;
+# LSTM (i, f, g, o), f the forget gate. The notes' name of its bias. Written here, not read from the registry.
+KEEPING_BLOCK = {"gru": (1, 3, "b_u"), "lstm": (1, 4, "b_f")}
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("keep_bias", [1.0, -0.5])
+def test_with_keep_bias_shifts_the_keeping_gate_rows_of_a_torch_module(cell, keep_bias):
+    """A torch GRU/LSTM with PyTorch's own initialisation; its keeping gate's bias_ih rows shifted by hand."""
+    torch = oracles.import_torch()
+    H = 4
+    torch.manual_seed(0)
+    module = getattr(torch.nn, cell.upper())(3, H, dtype=torch.float64)
+    state_dict = {k: v.detach().numpy().copy() for k, v in module.state_dict().items()}
+    before = {k: v.copy() for k, v in state_dict.items()}
+    block, _, field = KEEPING_BLOCK[cell]
+    expected = {k: v.copy() for k, v in state_dict.items()}
+    expected["bias_ih_l0"][block * H:(block + 1) * H] += keep_bias
+    shifted = convert.with_keep_bias(cell, state_dict, keep_bias)
+    assert sorted(shifted) == sorted(expected)
+    for name in expected:
+        np.testing.assert_array_equal(shifted[name], expected[name], err_msg=name)
+    for name in before:  # the argument is left alone
+        np.testing.assert_array_equal(state_dict[name], before[name], err_msg=name)
+    # the notes' bias of the keeping gate moves by keep_bias, every other weight stays
+    plain, moved = convert.from_torch(cell, state_dict).arrays(), convert.from_torch(cell, shifted).arrays()
+    for name, value in plain.items():
+        np.testing.assert_allclose(moved[name], value + (keep_bias if name == field else 0), rtol=0, atol=1e-15,
+                                   err_msg=name)
+    # and torch itself runs the shifted weights: the gate's pre-activation, bias_ih + bias_hh, moved by keep_bias
+    module.load_state_dict({k: torch.tensor(v) for k, v in shifted.items()})
+    total = (module.bias_ih_l0 + module.bias_hh_l0).detach().numpy()
+    original = before["bias_ih_l0"] + before["bias_hh_l0"]
+    np.testing.assert_allclose(np.split(total - original, KEEPING_BLOCK[cell][1])[block], keep_bias, rtol=0,
+                               atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_with_keep_bias_for_another_layer_and_direction_keeps_the_dtype(dtype):
+    H = 3
+    state_dict = {k: v.astype(dtype) for k, v in oracles.random_state_dict("lstm", 2, H, num_layers=2,
+                                                                             bidirectional=True, seed=4).items()}
+    shifted = convert.with_keep_bias("lstm", state_dict, 1.0, layer=1, direction="_reverse")
+    for name, value in state_dict.items():
+        assert shifted[name].dtype == dtype, name
+        expected = value.copy()
+        if name == "bias_ih_l1_reverse":
+            expected[H:2 * H] += dtype(1.0)
+        np.testing.assert_array_equal(shifted[name], expected, err_msg=name)
+
+
+def test_with_keep_bias_refuses_the_rnn_and_bad_biases():
+    state_dict = convert.to_torch(gru_ref.RNNWeights.random(2, 3, seed=0))
+    with pytest.raises(ValueError, match="keep_bias: the RNN has no gate that keeps its state; expected 0, got 1"):
+        convert.with_keep_bias("rnn", state_dict, 1.0)
+    unchanged = convert.with_keep_bias("rnn", state_dict, 0.0)  # nothing to shift: a copy
+    assert all(np.array_equal(unchanged[k], v) and unchanged[k] is not v for k, v in state_dict.items())
+    lstm = convert.to_torch(gru_ref.LSTMWeights.random(2, 3, seed=0))
+    for bad in (float("nan"), "1", True, None):
+        with pytest.raises(ValueError, match="keep_bias: expected a finite number"):
+            convert.with_keep_bias("lstm", lstm, bad)
+    with pytest.raises(ValueError, match=r"state_dict: missing \['bias_ih_l0'\]"):
+        convert.with_keep_bias("lstm", {k: v for k, v in lstm.items() if not k.startswith("bias")}, 1.0)
+    with pytest.raises(ValueError, match="cell: expected one of"):
+        convert.with_keep_bias("transformer", lstm, 1.0)

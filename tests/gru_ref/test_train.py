@@ -208,6 +208,26 @@ def test_trace_follows_the_layer(torch, cell):
 # ---------------------------------------------------------------- training
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_a_keep_bias_raises_the_keeping_gate_s_initial_bias(cell):
+    """PyTorch's initialisation, then keep_bias on bias_ih_l0's rows of the update gate (torch's GRU packs
+    r, z, n) or the forget gate (LSTM: i, f, g, o): the second block of H rows in both."""
+    H = 5
+    plain = train.Model(cell, 2, H, 1, seed=3).state_dict()
+    biased = train.Model(cell, 2, H, 1, seed=3, keep_bias=1.0)
+    assert biased.keep_bias == 1.0
+    expected = {k: v.copy() for k, v in plain.items()}
+    expected["bias_ih_l0"][H:2 * H] += 1.0
+    for name, value in biased.state_dict().items():
+        np.testing.assert_array_equal(value, expected[name], err_msg=name)
+    task = tasks.get("adding", length=5)
+    run = train.train(cell, task, hidden_size=H, steps=3, seed=3, keep_bias=1.0, log_every=1)
+    assert run.keep_bias == 1.0
+    start = train.Model(cell, task.input_size, H, task.output_size, seed=3, keep_bias=1.0).state_dict()
+    assert all(np.array_equal(run.initial[k], start[k]) for k in start)
+    assert train.train(cell, task, hidden_size=H, steps=3, seed=3, log_every=1).keep_bias == 0.0
+
+
 def test_training_is_deterministic_for_a_seed():
     task = tasks.get("copy", length=6, recall=2)
     first = train.train("gru", task, hidden_size=6, steps=40, seed=3, log_every=10)
@@ -263,6 +283,9 @@ def test_bad_arguments_name_the_argument_and_what_was_expected():
     value_error(lambda: train.train("gru", task, hidden_size=4, steps=1, clip=-1.0), "clip", "positive number")
     value_error(lambda: train.train("gru", task, hidden_size=4, steps=1, batch_size=0), "batch_size", "positive")
     value_error(lambda: train.train("gru", task, hidden_size=4, steps=1, eval_seed=-2), "eval_seed", "non-negative")
+    value_error(lambda: train.train("rnn", task, hidden_size=4, steps=1, keep_bias=1.0), "keep_bias",
+                "the RNN has no gate that keeps its state", "expected 0")
+    value_error(lambda: train.Model("lstm", 2, 3, 1, keep_bias=float("inf")), "keep_bias", "finite number")
     value_error(lambda: train.matched_hidden_sizes(2, 10), "budget", "at least", "got 10")
     value_error(lambda: train.Adam({}, betas=(0.9, 1.0)), "betas", "[0, 1)")
     value_error(lambda: train.clip_grad_norm({}, float("nan")), "max_norm", "positive number")
