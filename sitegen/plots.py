@@ -320,7 +320,8 @@ def gradient_norm_svg(cells, figure_id="gradient-norms", keep_biases=(0,)):
     title = f"Gradient norm against distance, log scale: {_join([series_label(c, b) for c, b in series])}"
     return line_plot_svg(figure_id, title, lines, "distance T − k (time steps)", "‖∂(v · H_{T}) / ∂ state_{k}‖",
                          [1] + list(range(5, GRADIENT["steps"] + 1, 5)),
-                         legend_width=150 if len(keep_biases) > 1 else 86)
+                         # with a keep bias, the gated cells' lines stay high at the right: the legend goes below them
+                         **({"legend_width": 150, "legend_at": "bottom left"} if len(keep_biases) > 1 else {}))
 
 
 def gradient_norm_html(cells, keep_biases=(0,)):

@@ -9,7 +9,8 @@ from .inline import inline_html
 
 
 def html_table(header, rows, caption=""):
-    numeric = [all(str(row[i]).replace(",", "").isdigit() for row in rows) for i in range(len(header))]
+    numeric = [all(str(row[i]).replace(",", "").replace(".", "", 1).isdigit() for row in rows)
+               for i in range(len(header))]
     align = ['' if not n else ' class="gr-num"' for n in numeric]
     head = "".join(f"<th{a}>{inline_html(h)}</th>" for h, a in zip(header, align))
     body = "".join("<tr>" + "".join(f"<td{a}>{inline_html(c)}</td>" for c, a in zip(row, align)) + "</tr>"
