@@ -238,3 +238,23 @@ def test_every_erratum_is_corrected_in_its_section(mapping, pages):
             problems.append(f"{claim['seed']!r}: docs/{claim['page']}#{claim['anchor']} has no "
                             '!!! <type> "Errata" admonition')
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------- the claims ledger (evidence/claims.yml)
+
+def test_every_ledger_claim_quotes_the_notes_and_agrees_with_the_errata(mapping, seed_text):
+    """The ledger quotes the notes exactly, each claim once; a claim it calls wrong is one the coverage
+    map marks as corrected by an Errata box, and a claim the map leaves uncorrected is not called wrong."""
+    from sitegen.evidence import load_claims
+
+    claims = load_claims()
+    assert len({c.claim for c in claims}) == len(claims)
+    for claim in claims:
+        assert seed_text.count(claim.claim) == 1, f"ledger claim not quoted once from the notes: {claim.claim!r}"
+        entries = [e for e in mapping["claims"] if claim.claim in e["seed"] or e["seed"] in claim.claim]
+        assert entries, f"ledger claim {claim.claim!r} overlaps no entry of seed_coverage.yml"
+        corrected = any(e.get("errata", False) for e in entries)
+        if claim.verdict == "wrong":
+            assert corrected, f"the ledger calls {claim.claim!r} wrong, but no Errata box corrects it"
+        if claim.verdict == "holds":
+            assert not corrected, f"the ledger says {claim.claim!r} holds, but an Errata box corrects it"
