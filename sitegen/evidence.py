@@ -424,17 +424,17 @@ RESULT_TITLES = {"training.json": "Training on memory tasks", "step_cost.json": 
 
 
 def provenance_html():
-    rows = []
+    """Where each stored result came from, one list item per result (a table of commands would not fit)."""
+    items = []
     for name, title in RESULT_TITLES.items():
         record = stored(name)["provenance"]
         machine = record["machine"]
         versions = ", ".join(f"{package} {version}" for package, version in record["versions"].items())
-        rows.append([f"{title} (`evidence/results/{name}`)", f"`{record['command']}`", record["date"][:10],
-                     f"{machine['processor']}, {machine['cores']} cores, {machine['system']}",
-                     f"Python {record['python']}, {versions}", f"`{record['digest'][:12]}`"])
-    caption = ("Where each stored result came from. The digest covers the code that produced it and its "
-               "configuration; a test recomputes it and fails when they have changed since.")
-    return html_table(["Result", "Command", "Date", "Machine", "Versions", "Digest"], rows, caption)
+        text = (f"**{title}** (`evidence/results/{name}`): made by `{record['command']}` on {record['date'][:10]}, "
+                f"on {machine['processor']} ({machine['cores']} cores, {machine['system']}), with Python "
+                f"{record['python']}, {versions}; code and configuration digest `{record['digest'][:12]}`.")
+        items.append(f"<li>{inline_html(text)}</li>")
+    return f"<ul>{''.join(items)}</ul>"
 
 
 def evidence_html(show):
