@@ -112,7 +112,7 @@ def read(site, source):
 
 
 def test_there_are_notebooks_and_one_is_left_to_the_tests():
-    assert len([s for s in SOURCES if executed(s)]) >= 2, SOURCES
+    assert len([s for s in SOURCES if executed(s)]) >= 3, SOURCES
     assert [s.name for s in SOURCES if not executed(s)] == ["gru-step-vs-pytorch.py"]
 
 
@@ -300,6 +300,25 @@ def test_the_gradient_figure_reports_the_rnns_one_step_jacobian(site):
     for name in ("RNN", "GRU", "LSTM", "GRU, update-gate bias +1", "LSTM, forget-gate bias +1"):
         assert f"{name}: " in image["alt"]
         assert re.search(rf"{re.escape(name)} +0\.\d{{3}} per step", html.unescape(text)), name
+
+
+def test_the_training_page_shows_the_run_it_describes(site):
+    """The learning curve, the gate figure and the marked steps on the page are those of the run
+    and the sequence the notebook states: trained again here with the same call."""
+    from gru_ref import tasks, train
+
+    text = html.unescape(read(site, NOTEBOOKS / "adding-problem.py"))
+    task = tasks.get("adding", length=20)
+    run = train.train("gru", task, hidden_size=16, steps=300, seed=0)
+    for step, loss in zip(run.steps, run.losses):
+        assert f"step {step:>3}: loss {loss:.4f}" in text
+    example = task.sample(np.random.default_rng(1), batch_size=1)
+    marked = np.flatnonzero(example.inputs[:, 0, 1]) + 1
+    shown = re.search(r"marked steps: \[([\d ]+)\]", text).group(1).split()
+    assert [int(s) for s in shown] == marked.tolist()
+    curve, gates = _Page(read(site, NOTEBOOKS / "adding-problem.py")).images
+    assert f"{run.losses[-1]:.3f} at step 300" in curve["alt"]
+    assert f"marked steps, {marked[0]} and {marked[1]}" in gates["alt"]
 
 
 # -- the notebook the build leaves to the tests --------------------------------------------------
