@@ -357,8 +357,9 @@ def test_under_serve_a_gru_ref_edit_reaches_the_notebook_outputs(tmp_path):
 
     from test_serve import free_port, page_text, wait_for
 
-    for name in ("docs", "gru_ref", "sitegen"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("docs", "gru_ref", "sitegen", "quiz", "quizzes", "evidence"):  # what the pages are made from
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(tmp_path), GRU_REF_CACHE_DIR=str(tmp_path / "cache"))
