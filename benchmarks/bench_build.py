@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("docs", "gru_ref", "sitegen", "quiz", "quizzes", "notebooks", "mkdocs.yml", "pyproject.toml")
+COPIED = ("docs", "gru_ref", "sitegen", "quiz", "quizzes", "evidence", "notebooks", "mkdocs.yml", "pyproject.toml")
 BUILT = re.compile(r"Documentation built in ([\d.]+) seconds")
 FENCE = re.compile(r"^```(gru-[a-z]+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
