@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "quizzes"
 DOCS = ROOT / "docs"
 CHAPTERS = ("rnn", "gru", "lstm", "gru-vs-lstm", "conventions")  # a file per chapter, named after its page
+OBJECTIVES = "objectives.yml"  # beside the chapter files but not one of them: quiz/objectives.py reads it
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -122,10 +123,10 @@ class Located:
     line: int
 
     def where(self):
-        return f"{_shown_path(self.path)}:{self.line}: question {self.question.id!r}"
+        return f"{shown_path(self.path)}:{self.line}: question {self.question.id!r}"
 
 
-def _shown_path(path):
+def shown_path(path):
     try:
         return str(path.relative_to(ROOT))
     except ValueError:
@@ -152,9 +153,11 @@ def _mapping_without_duplicates(loader, node):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
-def _parse(path, text):
-    """The file's questions as plain data, and the line each question (and each of its keys) starts on."""
-    where = _shown_path(path)
+def parse_yaml(path, text, expected):
+    """The YAML document `text` (read from `path`) as plain data and as its node tree, whose marks give
+    the line of every key and item. A BankError naming file:line for YAML that does not parse, a key
+    given twice, or an empty file (`expected` says what the file should hold)."""
+    where = shown_path(path)
     try:
         loader = _Loader(text)
         try:
@@ -170,7 +173,14 @@ def _parse(path, text):
         problem = getattr(error, "problem", None) or str(error)
         raise BankError(f"{where}:{line} not valid YAML: {problem}") from None
     if data is None:
-        raise BankError(f"{where}:1: the file is empty; expected a list of questions")
+        raise BankError(f"{where}:1: the file is empty; expected {expected}")
+    return data, node
+
+
+def _parse(path, text):
+    """The file's questions as plain data, and the line each question (and each of its keys) starts on."""
+    where = shown_path(path)
+    data, node = parse_yaml(path, text, "a list of questions")
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise BankError(f"{where}:1: expected a list of questions ('- id: ...'), got a {type(data).__name__}")
     lines = []
@@ -210,24 +220,25 @@ def load_file(path, chapter=None):
         name = entry.get("id") if isinstance(entry, dict) else None
         label = f"question {name!r}" if isinstance(name, str) else "a question without an id"
         if not isinstance(entry, dict):
-            raise BankError(f"{_shown_path(path)}:{line}: expected a question ('id: ...', 'type: ...'), "
+            raise BankError(f"{shown_path(path)}:{line}: expected a question ('id: ...', 'type: ...'), "
                             f"got {entry!r}")
         try:
             question = _File.model_validate({"questions": [entry]}).questions[0]
         except ValidationError as error:
             key_line, message = _validation_message(error, keys)
-            raise BankError(f"{_shown_path(path)}:{key_line or line}: {label}: {message}") from None
+            raise BankError(f"{shown_path(path)}:{key_line or line}: {label}: {message}") from None
         located.append(Located(question, chapter, path, line))
     return located
 
 
 def load_bank(directory=BANK, chapters=CHAPTERS):
-    """Every chapter's questions, checked across the bank; a BankError naming the first problem."""
+    """Every chapter's questions, checked across the bank; a BankError naming the first problem.
+    Every .yml file of the folder must be a chapter's, except the learning objectives (OBJECTIVES)."""
     directory = Path(directory)
-    files = {path.stem: path for path in sorted(directory.glob("*.yml"))}
+    files = {path.stem: path for path in sorted(directory.glob("*.yml")) if path.name != OBJECTIVES}
     unknown = sorted(set(files) - set(chapters))
     if unknown:
-        raise BankError(f"{_shown_path(directory)}: files {[f'{u}.yml' for u in unknown]} are not chapters; "
+        raise BankError(f"{shown_path(directory)}: files {[f'{u}.yml' for u in unknown]} are not chapters; "
                         f"expected some of {[f'{c}.yml' for c in chapters]}")
     bank = []
     for chapter in chapters:
@@ -248,7 +259,7 @@ def validate(bank, docs=DOCS):
         q = item.question
         if q.id in seen:
             raise BankError(f"{item.where()}: the id is already used at {seen[q.id]}")
-        seen[q.id] = f"{_shown_path(item.path)}:{item.line}"
+        seen[q.id] = f"{shown_path(item.path)}:{item.line}"
         if item.chapter not in anchors:
             anchors[item.chapter] = heading_anchors(docs / f"{item.chapter}.md")
         if q.section not in anchors[item.chapter]:
