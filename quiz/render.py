@@ -156,6 +156,11 @@ def page_data(data):
     return {**data, "variants": [first, *data["variants"][1:]]}
 
 
+def question_anchor(question_id):
+    """The id of a question's <section> on the page that shows it: what a link to the question names."""
+    return f"q-{question_id}"
+
+
 def quiz_html(items, name, title="Check yourself", filters=False):
     """The questions as one quiz; filters: the script offers chapter and type filters, and each
     question names the chapter and section it comes from (for a page that mixes chapters)."""
@@ -165,7 +170,7 @@ def quiz_html(items, name, title="Check yourself", filters=False):
         q = item.question
         qid = html.escape(q.id)
         sections.append(
-            f'<section class="gr-q" id="q-{qid}" data-id="{qid}" data-type="{q.type}" '
+            f'<section class="gr-q" id="{html.escape(question_anchor(q.id))}" data-id="{qid}" data-type="{q.type}" '
             f'data-chapter="{html.escape(item.chapter)}"><h3 class="gr-q-title">Question {number}</h3>'
             + _static(data, mixed=filters)
             + f'<script type="application/json" class="gr-q-data">{script_json(page_data(data))}</script></section>')
@@ -184,6 +189,12 @@ def fence_html(chapter, section=None, title="Check yourself", skip=None):
 
     skip: comma-separated sections left out, because a quiz of their own sits on the same page.
     """
+    chosen, name = _chosen(chapter, section, skip)
+    return quiz_html(chosen, name, title, filters=chapter == "all")
+
+
+def _chosen(chapter, section=None, skip=None):
+    """The questions a `gru-quiz` fence with these options shows, in order, and the quiz's name."""
     skipped = {s.strip() for s in (skip or "").split(",") if s.strip()}
     in_chapter = [item for item in _bank() if chapter in ("all", item.chapter)]
     sections = {item.question.section for item in in_chapter}
@@ -194,4 +205,60 @@ def fence_html(chapter, section=None, title="Check yourself", skip=None):
     chosen = [item for item in in_chapter if item.question.section not in skipped
               and (section is None or item.question.section == section)]
     name = chapter if section is None else f"{chapter}#{section}"
-    return quiz_html(chosen, name, title, filters=chapter == "all")
+    return chosen, name
+
+
+# ---------------------------------------------------------------- learning objectives
+
+def page_quizzes(chapter):
+    """Where the `gru-quiz` fences of docs/<chapter>.md show each question on that page:
+    {question id: (quiz's place on the page from 0, quiz title, the question's number in it)}."""
+    from sitegen.cache import QUIZ_FENCE  # the cache keys the objectives on these fences
+    from sitegen.fences import parse_options
+
+    text = (bank.DOCS / f"{chapter}.md").read_text(encoding="utf-8")
+    places = {}
+    for place, match in enumerate(QUIZ_FENCE.finditer(text)):
+        options = parse_options("gru-quiz", match.group(1))
+        chosen, _ = _chosen(options["chapter"], options["section"], options["skip"])
+        for number, item in enumerate(chosen, start=1):
+            places.setdefault(item.question.id, (place, options["title"], number))
+    return places
+
+
+@functools.lru_cache(maxsize=1)
+def _objectives():
+    from . import objectives
+    return objectives.load_objectives(items=_bank())
+
+
+def objectives_html(chapter):
+    """The `gru-objectives` fence: the chapter's learning objectives (quizzes/objectives.yml) as an
+    admonition for the top of its page, titled "After this chapter you can".
+
+    Each objective's text links to the section that teaches it (`#anchor`: the block belongs on its
+    chapter's page) and is followed by links to the questions that practise it, where the page's
+    own quizzes show them (`#q-{id}`), numbered as those quizzes number them and in page order;
+    with several quizzes on the page, each group of numbers is named by its quiz's title.
+    """
+    places = page_quizzes(chapter)
+    several = len({place for place, _, _ in places.values()}) > 1
+    entries = []
+    for located in _objectives()[chapter]:
+        o = located.objective
+        missing = [q for q in o.questions if q not in places]
+        if missing:
+            raise ValueError(f"{located.where()}: question(s) {missing} are in no quiz on docs/{chapter}.md; "
+                             f"an objective links to the questions its chapter's page shows")
+        groups = {}
+        for question_id in sorted(o.questions, key=lambda q: (places[q][0], places[q][2])):
+            place, title, number = places[question_id]
+            groups.setdefault((place, title), []).append(
+                f'<a href="#{html.escape(question_anchor(question_id))}"><span class="gr-sr">Question </span>'
+                f'{number}</a>')
+        practice = "; ".join((f"{html.escape(title)} " if several else "") + ", ".join(links)
+                             for (_, title), links in groups.items())
+        entries.append(f'<li><a href="#{html.escape(o.section)}">{inline_html(o.text)}</a> '
+                       f'<small class="gr-objective-practice"{NO_SEARCH}>Practice: {practice}</small></li>')
+    return ('<div class="admonition abstract gr-objectives"><p class="admonition-title">After this chapter you can</p>'
+            f'<ol>{"".join(entries)}</ol></div>')

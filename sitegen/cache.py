@@ -14,6 +14,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -55,6 +56,22 @@ def headings_digest():
     for page in sorted((ROOT / "docs").glob("*.md")):
         headings = [line for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
         digest.update(page.name.encode() + b"\0" + "\n".join(headings).encode() + b"\0")
+    return digest.hexdigest()
+
+
+# A `gru-quiz` fence as a page writes it (at the start of a line, not nested in another block).
+QUIZ_FENCE = re.compile(r"^```gru-quiz[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+@functools.lru_cache(maxsize=1)
+def quiz_fences_digest():
+    """A hash of the `gru-quiz` fences of the pages, in page order: the learning objectives link to
+    each question by its number in the quiz that shows it, so adding, moving or retitling a quiz must
+    give them new keys, while editing the prose around it must not."""
+    digest = hashlib.sha256()
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        fences = QUIZ_FENCE.findall(page.read_text(encoding="utf-8"))
+        digest.update(page.name.encode() + b"\0" + "\0".join(fences).encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -43,6 +43,7 @@ def fence_options():
                                    "literature", "provenance"), None)},
         "gru-quiz": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS + ("all",), None),
                      "section": (ANY_TEXT, None), "title": (ANY_TEXT, "Check yourself"), "skip": (ANY_TEXT, None)},
+        "gru-objectives": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS, None)},
     }
 
 
@@ -91,8 +92,11 @@ def _generate(fence, module, function, source):
             return generator(**options)
 
         cache = importlib.import_module("sitegen.cache")
-        # A quiz (and the claims ledger) links to the headings that teach it, and checks they exist.
-        inputs = [cache.headings_digest()] if fence in ("gru-quiz", "gru-evidence") else []
+        # A quiz (and the claims ledger) links to the headings that teach it, and checks they exist;
+        # the objectives also link to their questions where the pages' quizzes show them.
+        inputs = [cache.headings_digest()] if fence in ("gru-quiz", "gru-evidence", "gru-objectives") else []
+        if fence == "gru-objectives":
+            inputs.append(cache.quiz_fences_digest())
         return cache.fragment(f"{module}.{function}", options, produce, inputs)
     except SuperFencesException:
         raise
@@ -131,3 +135,7 @@ def gru_quiz(source, language, css_class, options, md, **kwargs):
 
 def gru_evidence(source, language, css_class, options, md, **kwargs):
     return _generate("gru-evidence", "sitegen.evidence", "evidence_html", source)
+
+
+def gru_objectives(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-objectives", "quiz.render", "objectives_html", source)
