@@ -15,6 +15,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,8 +23,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("gru_ref", "sitegen", "quiz", "quizzes", "evidence")  # every file in these folders feeds some generator
 SOURCE_SUFFIXES = (".py", ".yml", ".yaml", ".json", ".ttf")
+BUILT_FROM = ("docs", "mkdocs.yml") + SOURCES  # everything a build reads from the repository
 LIBRARIES = ("numpy", "latex2mathml", "pygments", "pymdown-extensions", "markdown", "pyyaml", "fonttools", "brotli",
              "pydantic")
+
+
+def copy_project(into):
+    """Copy what a build reads (BUILT_FROM) into a folder, without caches: for tests and benchmarks
+    that build or edit a copy of the project."""
+    into = Path(into)
+    for name in BUILT_FROM:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
+        else:
+            shutil.copy(source, into / name)
+    return into
 
 
 def enabled():

@@ -1,15 +1,12 @@
 """The fragment cache (sitegen/cache.py) speeds builds up and never changes what they produce."""
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-from site_server import ROOT, build_site
+from site_server import build_site
 
 from sitegen import cache
-
-COPIED = ("docs", "gru_ref", "sitegen", "mkdocs.yml")
 
 
 def tree(site_dir):
@@ -40,13 +37,7 @@ def test_a_build_from_the_cache_is_byte_identical_to_one_without(tmp_path):
 
 @pytest.fixture
 def project_copy(tmp_path):
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+    return cache.copy_project(tmp_path)
 
 
 def digest_of(project):

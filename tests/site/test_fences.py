@@ -3,7 +3,6 @@ import html
 import inspect
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pytest
 from pymdownx.superfences import SuperFencesException
 
 import gru_ref.cells
-from sitegen import fences, source
+from sitegen import cache, fences, source
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -52,9 +51,7 @@ def test_source_fence_shows_the_file_lines_it_names(function):
 
 
 def test_a_page_with_a_bad_fence_fails_the_build_and_names_the_page(tmp_path):
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "sitegen", tmp_path / "sitegen")
+    cache.copy_project(tmp_path)
     page = tmp_path / "docs" / "lstm.md"
     page.write_text(page.read_text() + "\n```gru-example\ncell: lstm\nsteps: 3\n```\n")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],

@@ -2,12 +2,13 @@
 import os
 import pathlib
 import re
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+
+from sitegen import cache
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -37,9 +38,7 @@ def wait_for(predicate, seconds):
 
 
 def test_serve_rebuilds_when_gru_ref_changes(tmp_path):
-    for name in ("docs", "gru_ref", "sitegen"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    cache.copy_project(tmp_path)
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(tmp_path))  # the copy's packages, not the installed ones
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
