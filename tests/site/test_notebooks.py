@@ -350,17 +350,15 @@ def test_under_serve_a_gru_ref_edit_reaches_the_notebook_outputs(tmp_path):
     """The plugin's cache would serve the outputs from before the edit (its key is the notebook's
     text); the build's cache directory is named after the sources as they are at that build."""
     import os
-    import shutil
     import subprocess
     import sys
     import time
 
     from test_serve import free_port, page_text, wait_for
 
-    for name in ("docs", "gru_ref", "sitegen", "quiz", "quizzes", "evidence"):  # what the pages are made from
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    from sitegen import cache
+
+    cache.copy_project(tmp_path)
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(tmp_path), GRU_REF_CACHE_DIR=str(tmp_path / "cache"))
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
