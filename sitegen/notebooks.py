@@ -8,7 +8,10 @@ adds what the plugin leaves to the project:
 - The Jupyter setup of the build (`configure`), kept in sitegen/jupyter/ and found through
   JUPYTER_CONFIG_DIR and JUPYTER_PATH, which the build sets for itself (a user's own Jupyter settings
   must not change the site): the kernel manager gives each kernel CurveZMQ keys, so ipykernel 7 has no
-  reason to warn that it runs over TCP without encryption; the kernel is this Python; and the template
+  reason to warn that it runs over TCP without encryption; the executing client merges a cell's
+  printed output into one stream (ipykernel sends what a cell prints in pieces, cut wherever 0.2 s
+  passed, so without it two builds split one cell's text into different boxes); the kernel is this
+  Python; and the template
   mkdocs_html/notebook.html.j2 replaces the plugin's (no JupyterLab CSS, no CDN script, no random ids).
 - Math: nbconvert leaves `$...$` and `$$...$$` in Markdown cells to MathJax, which the site does not
   have. `use_mathml` makes nbconvert's Markdown renderer emit the site's MathML instead, at the point

@@ -37,7 +37,7 @@ from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
 import gru_ref
-from gru_ref import registry
+from gru_ref import convert, registry
 
 # %% [markdown]
 # Figures are shown through a small helper that displays the PNG together with a text
@@ -115,18 +115,15 @@ def jacobian_norms(layer):
 # near 0, so the gates sit near $\sigma(0) = 0.5$. Adding 1 to the bias moves them to about
 # $\sigma(1) \approx 0.73$: the forget-gate bias of 1 that Jozefowicz et al. (2015) recommend for
 # the LSTM, and for the GRU the same push on $u_t$ (positive, because in the notes' convention
-# $u_t$ weighs the old state). `gru_ref.registry` says which gate keeps and where its rows sit in
-# PyTorch's packed biases.
+# $u_t$ weighs the old state). `gru_ref.registry` says which gate keeps, and
+# `gru_ref.convert.with_keep_bias` shifts its rows of PyTorch's packed bias.
 
 # %%
 def layer(cell, keep_bias=0.0):
     entry = registry.cell(cell)
     layer = entry.layer(n, n, seed=0, dtype=np.float64)
     if keep_bias:
-        rows = entry.packed_blocks("torch", n)[entry.keep_gate]
-        state = {k: v.copy() for k, v in layer.state_dict().items()}
-        # PyTorch adds bias_ih and bias_hh: shifting one is enough
-        state["bias_ih_l0"][rows] += keep_bias
+        state = convert.with_keep_bias(cell, layer.state_dict(), keep_bias)
         layer.load_state_dict(state)
     return layer
 
