@@ -8,10 +8,11 @@ adds what the plugin leaves to the project:
 - The Jupyter setup of the build (`configure`), kept in sitegen/jupyter/ and found through
   JUPYTER_CONFIG_DIR and JUPYTER_PATH, which the build sets for itself (a user's own Jupyter settings
   must not change the site): the kernel manager gives each kernel CurveZMQ keys, so ipykernel 7 has no
-  reason to warn that it runs over TCP without encryption; the executing client merges a cell's
-  printed output into one stream (ipykernel sends what a cell prints in pieces, cut wherever 0.2 s
-  passed, so without it two builds split one cell's text into different boxes); the kernel is this
-  Python; and the template
+  reason to warn that it runs over TCP without encryption; the kernel is this Python, and it sends
+  what a cell prints in one piece when the cell ends (kernel.json sets the streams' flush interval:
+  ipykernel would otherwise cut the text wherever 0.2 s passed, and two builds would show one cell's
+  output split into different boxes; nbclient's coalesce_streams would do it but is not configurable);
+  and the template
   mkdocs_html/notebook.html.j2 replaces the plugin's (no JupyterLab CSS, no CDN script, no random ids).
 - Math: nbconvert leaves `$...$` and `$$...$$` in Markdown cells to MathJax, which the site does not
   have. `use_mathml` makes nbconvert's Markdown renderer emit the site's MathML instead, at the point
