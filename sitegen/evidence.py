@@ -220,16 +220,16 @@ def learning_curves_html():
 
 def trained_gru_gates():
     """The stored GRU's update gate on its sample sequence: (units x steps before, after, the task)."""
-    import gru_ref
-    from gru_ref import convert
+    from gru_ref import train
 
     model = stored("training.json")["trained"]
     inputs = np.array(model["sample"]["inputs"])  # (T, input size)
+    gru = train.Model(model["cell"], model["input_size"], model["hidden_size"], model["output_size"])
     gates = {}
     for which in ("initial", "trained"):
-        weights = convert.from_torch(model["cell"], {k: np.array(v) for k, v in model[which]["state_dict"].items()})
-        traces = gru_ref.run_sequence(gru_ref.gru_step, inputs, (np.zeros(model["hidden_size"]),), weights)
-        gates[which] = np.array([t.u for t in traces]).T
+        gru.load_state_dict({**model[which]["state_dict"], "readout.weight": model[which]["readout"]["weight"],
+                             "readout.bias": model[which]["readout"]["bias"]})
+        gates[which] = np.array([t.u for t in gru.trace(inputs)]).T
     return gates["initial"], gates["trained"], model
 
 
@@ -437,7 +437,11 @@ def provenance_html():
     return f"<ul>{''.join(items)}</ul>"
 
 
+# What a gru-evidence fence can show (its `show` option), and what draws it.
+SHOWS = {"claims": claims_html, "training-summary": training_summary_html, "learning-curves": learning_curves_html,
+         "trained-gates": trained_gates_html, "step-cost": step_cost_html, "literature": literature_html,
+         "provenance": provenance_html}
+
+
 def evidence_html(show):
-    return {"claims": claims_html, "training-summary": training_summary_html, "learning-curves": learning_curves_html,
-            "trained-gates": trained_gates_html, "step-cost": step_cost_html, "literature": literature_html,
-            "provenance": provenance_html}[show]()
+    return SHOWS[show]()

@@ -148,10 +148,12 @@ def test_code_lines_fit_the_page(source):
     assert not long, long
 
 
-def test_the_hand_computation_starts_from_the_gru_pages_example():
-    """The given numbers typed into the notebook are the worked example the GRU page generates."""
+@pytest.mark.parametrize("notebook", ["gru-step-by-hand.py", "gru-step-vs-pytorch.py"])
+def test_the_hand_computation_starts_from_the_gru_pages_example(notebook):
+    """The given numbers typed into the notebook are the worked example the GRU page generates. (Each
+    notebook is downloaded and run alone, so each types them out.)"""
     namespace = {}
-    for cell in code_cells(NOTEBOOKS / "gru-step-by-hand.py"):
+    for cell in code_cells(NOTEBOOKS / notebook):
         exec(cell.source, namespace)
         if "w" in namespace:
             break
