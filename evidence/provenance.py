@@ -5,6 +5,7 @@ The digest is what makes a result checkable: a test recomputes it from today's f
 configuration and fails when it differs from the stored one, so a result can never silently
 describe code that has since changed.
 """
+import ast
 import datetime
 import hashlib
 import json
@@ -17,13 +18,33 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "evidence" / "results"
 
 
-def code_digest(paths, config):
-    """sha256 of the files (paths relative to the repository) and of the configuration, as JSON."""
+def code_digest(paths, config, read=None):
+    """sha256 of the files (paths relative to the repository) and of the configuration, as JSON.
+
+    A Python file counts by what it computes: its syntax tree without docstrings. Rewording a
+    docstring, a comment or the layout changes no result, so it does not make stored results stale.
+    `read(path) -> bytes` reads a file some other way (e.g. from a commit); by default from the checkout.
+    """
+    read = read or (lambda path: (ROOT / path).read_bytes())
     digest = hashlib.sha256()
     for path in sorted(paths):
-        digest.update(path.encode() + b"\0" + (ROOT / path).read_bytes() + b"\0")
+        content = read(path)
+        if path.endswith(".py"):
+            content = _code_without_docstrings(content, path).encode()
+        digest.update(path.encode() + b"\0" + content + b"\0")
     digest.update(json.dumps(config, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def _code_without_docstrings(source, path):
+    tree = ast.parse(source, filename=path)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)  # without line numbers: moving code changes nothing either
 
 
 def _version(package):
