@@ -53,6 +53,7 @@ class Weights:
 
 @dataclasses.dataclass(frozen=True)
 class RNNWeights(Weights):
+    r"""The RNN's $U$ (D, H) on the input, $W$ (H, H) on the previous state and bias $b$ (H,)."""
     U: np.ndarray
     W: np.ndarray
     b: np.ndarray
@@ -60,6 +61,8 @@ class RNNWeights(Weights):
 
 @dataclasses.dataclass(frozen=True)
 class GRUWeights(Weights):
+    r"""The GRU's $U_g$ (D, H), $W_g$ (H, H) and $b_g$ (H,) for the update gate $u$, the reset gate $r$
+    and the candidate $h$, plus $b_{Wh}$ (H,), the bias of the candidate's recurrent term."""
     U_u: np.ndarray
     W_u: np.ndarray
     b_u: np.ndarray
@@ -74,6 +77,8 @@ class GRUWeights(Weights):
 
 @dataclasses.dataclass(frozen=True)
 class LSTMWeights(Weights):
+    r"""The LSTM's $U_g$ (D, H), $W_g$ (H, H) and $b_g$ (H,) for the forget gate $f$, the input gate $i$,
+    the candidate $c$ and the output gate $o$."""
     U_f: np.ndarray
     W_f: np.ndarray
     b_f: np.ndarray
@@ -108,12 +113,14 @@ class Trace:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RNNStep(Trace):
+    """What rnn_step computed: the pre-activation a and the new state H."""
     a: np.ndarray  # pre-activation
     H: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class GRUStep(Trace):
+    """What gru_step computed, in order: gates, reset-gated term, candidate, the two halves of H, H."""
     a_u: np.ndarray
     u: np.ndarray  # update gate: how much of H_{t-1} is kept
     a_r: np.ndarray
@@ -128,6 +135,7 @@ class GRUStep(Trace):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class LSTMStep(Trace):
+    """What lstm_step computed, in order: gates and candidate, the two halves of C, C, tanh(C), H."""
     STATE = ("H", "C")
     a_f: np.ndarray
     f: np.ndarray  # forget gate: how much of C_{t-1} is kept
@@ -150,6 +158,13 @@ RESET_PLACEMENTS = ("after", "before")
 
 @check_step
 def rnn_step(x, H_prev, w, nonlinearity="tanh"):
+    r"""One step of a vanilla RNN, returning $a_t$ and $H_t$ (an RNNStep):
+
+    $$a_t = x_t U + H_{t-1} W + b, \qquad H_t = \tanh(a_t)$$
+
+    or $H_t = \max(0, a_t)$ with nonlinearity="relu". x is $x_t$, (D,) or
+    (B, D); H_prev is $H_{t-1}$, (H,) or (B, H); w is RNNWeights.
+    """
     one_of(nonlinearity, "nonlinearity", tuple(NONLINEARITIES))
     a = x @ w.U + H_prev @ w.W + w.b
     H = NONLINEARITIES[nonlinearity](a)
@@ -158,6 +173,24 @@ def rnn_step(x, H_prev, w, nonlinearity="tanh"):
 
 @check_step
 def gru_step(x, H_prev, w, reset="after"):
+    r"""One GRU step, returning every intermediate (a GRUStep). With
+    reset="after" (the notes, PyTorch):
+
+    $$
+    \begin{aligned}
+    u_t &= \sigma(x_t U_u + H_{t-1} W_u + b_u) \\
+    r_t &= \sigma(x_t U_r + H_{t-1} W_r + b_r) \\
+    \tilde{H}_t &= \tanh(x_t U_h + b_h + r_t \odot (H_{t-1} W_h + b_{Wh})) \\
+    H_t &= u_t \odot H_{t-1} + (1 - u_t) \odot \tilde{H}_t
+    \end{aligned}
+    $$
+
+    reset="before" (Cho et al. 2014) applies the reset gate before $W_h$,
+    changing only the candidate:
+    $\tilde{H}_t = \tanh(x_t U_h + b_h + (r_t \odot H_{t-1}) W_h + b_{Wh})$.
+    x is $x_t$, (D,) or (B, D); H_prev is $H_{t-1}$, (H,) or (B, H); w is
+    GRUWeights.
+    """
     one_of(reset, "reset", RESET_PLACEMENTS)
     a_u = x @ w.U_u + H_prev @ w.W_u + w.b_u
     u = sigmoid(a_u)
@@ -178,6 +211,22 @@ def gru_step(x, H_prev, w, reset="after"):
 
 @check_step
 def lstm_step(x, H_prev, C_prev, w):
+    r"""One LSTM step, returning every intermediate (an LSTMStep):
+
+    $$
+    \begin{aligned}
+    f_t &= \sigma(x_t U_f + H_{t-1} W_f + b_f) \\
+    i_t &= \sigma(x_t U_i + H_{t-1} W_i + b_i) \\
+    \tilde{C}_t &= \tanh(x_t U_c + H_{t-1} W_c + b_c) \\
+    o_t &= \sigma(x_t U_o + H_{t-1} W_o + b_o) \\
+    C_t &= f_t \odot C_{t-1} + i_t \odot \tilde{C}_t \\
+    H_t &= o_t \odot \tanh(C_t)
+    \end{aligned}
+    $$
+
+    x is $x_t$, (D,) or (B, D); H_prev and C_prev are $H_{t-1}$ and
+    $C_{t-1}$, (H,) or (B, H); w is LSTMWeights.
+    """
     a_f = x @ w.U_f + H_prev @ w.W_f + w.b_f
     f = sigmoid(a_f)
     a_i = x @ w.U_i + H_prev @ w.W_i + w.b_i

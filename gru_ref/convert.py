@@ -14,12 +14,20 @@ SEPARATE_RECURRENT_BIAS = {"gru": ("h", "b_Wh")}
 
 
 def torch_names(layer=0, direction=""):
+    """PyTorch's parameter names of one layer and direction: {"weight_ih": "weight_ih_l0", ...}."""
     suffix = f"_l{layer}{direction}"
     return {key: key + suffix for key in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
 
 
 def to_torch(weights, layer=0, direction=""):
-    """Teaching weights -> PyTorch state_dict entries of one layer and direction."""
+    r"""Teaching weights -> PyTorch state_dict entries of one layer and direction.
+
+    Each gate block g fills its rows (in the registry's torch_order), written $(g)$ here:
+
+    $$W_{ih}^{(g)} = U_g^\top, \quad W_{hh}^{(g)} = W_g^\top, \quad b_{ih}^{(g)} = b_g, \quad b_{hh}^{(g)} = 0$$
+
+    except the GRU candidate's recurrent bias: $b_{hh}^{(h)} = b_{Wh}$.
+    """
     cell, w = registry.cell_of(weights), weights.arrays()
     blocks = [cell.block(key) for key in cell.torch_order]
     recurrent_bias = {key: np.zeros_like(w[cell.block(key).weight_names()[2]]) for key in cell.torch_order}
@@ -36,10 +44,15 @@ def to_torch(weights, layer=0, direction=""):
 
 
 def from_torch(cell, state_dict, layer=0, direction=""):
-    """PyTorch state_dict entries of one layer and direction -> teaching weights.
+    r"""PyTorch state_dict entries of one layer and direction -> teaching weights.
 
     PyTorch keeps two biases per gate where only their sum matters, so they are summed,
     except for the GRU candidate, whose recurrent bias becomes b_Wh. Missing biases are zeros.
+    With $(g)$ the rows of gate block g:
+
+    $$U_g = (W_{ih}^{(g)})^\top, \quad W_g = (W_{hh}^{(g)})^\top, \quad b_g = b_{ih}^{(g)} + b_{hh}^{(g)}$$
+
+    and for the GRU candidate $b_h = b_{ih}^{(h)}$, $b_{Wh} = b_{hh}^{(h)}$.
     """
     cell = registry.cell(cell)
     names = torch_names(layer, direction)
@@ -82,7 +95,16 @@ def with_keep_bias(cell, state_dict, keep_bias, layer=0, direction=""):
 
 
 def to_keras(weights, reset_after=True):
-    """Teaching weights -> [kernel, recurrent_kernel, bias] as Keras 3's layer.get_weights()."""
+    r"""Teaching weights -> [kernel, recurrent_kernel, bias] as Keras 3's layer.get_weights().
+
+    Keras stores row-vector weights as the notes do, so each gate block g fills its columns (in the
+    registry's keras_order), written $(g)$ here, with no transpose:
+
+    $$\text{kernel}^{(g)} = U_g, \quad \text{recurrent}^{(g)} = W_g, \quad \text{bias}^{(g)} = b_g$$
+
+    The GRU's b_Wh goes into the candidate's columns of a second bias row (reset_after=True); with
+    reset_after=False Keras has one bias and only the sum $b_h + b_{Wh}$ counts.
+    """
     cell, w = registry.cell_of(weights), weights.arrays()
     blocks = [cell.block(key) for key in cell.keras_order]
     kernel = np.concatenate([w[b.weight_names()[0]] for b in blocks], axis=1)
@@ -103,7 +125,15 @@ def to_keras(weights, reset_after=True):
 
 
 def from_keras(cell, arrays, reset_after=True):
-    """Keras 3 get_weights() of SimpleRNN / GRU / LSTM -> teaching weights (no bias: zeros)."""
+    r"""Keras 3 get_weights() of SimpleRNN / GRU / LSTM -> teaching weights (no bias: zeros).
+
+    With $(g)$ the columns of gate block g:
+
+    $$U_g = \text{kernel}^{(g)}, \quad W_g = \text{recurrent}^{(g)}, \quad b_g = \text{bias}^{(g)}$$
+
+    A Keras GRU with reset_after=True has two bias rows: they are summed, except in the candidate's
+    columns, where $b_h$ is the first row and $b_{Wh}$ the second.
+    """
     cell = registry.cell(cell)
     if len(arrays) not in (2, 3):
         raise ValueError(f"arrays: expected [kernel, recurrent_kernel] or [kernel, recurrent_kernel, bias], "

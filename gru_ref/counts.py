@@ -23,7 +23,16 @@ def _check(cell, convention="notes", **sizes):
 
 def parameter_count(cell, input_size, hidden_size, num_layers=1, bidirectional=False, bias=True,
                     convention="torch", reset_after=True):
-    """Trainable numbers in a (possibly stacked, bidirectional) layer."""
+    r"""Trainable numbers in a (possibly stacked, bidirectional) layer.
+
+    With $d$ = input_size, $n$ = hidden_size, $L$ = num_layers, $k$ directions and $G$ gate blocks:
+
+    $$P = k \sum_{l=1}^{L} \left(G (d_l n + n^2) + \beta n\right), \qquad d_1 = d, \quad d_l = k n \text{ for } l > 1$$
+
+    where $\beta$ counts the biases per hidden unit: $2G$ in PyTorch's form and in a Keras GRU with
+    reset_after, $G$ in Keras's other layers, $G + 1$ for the notes' GRU (its $b_{Wh}$) and $G$ for
+    the notes' other cells, 0 with bias=False.
+    """
     entry = _check(cell, convention, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
     G, H, directions = len(entry.blocks), hidden_size, 2 if bidirectional else 1
     total = 0
@@ -43,10 +52,11 @@ def parameter_count(cell, input_size, hidden_size, num_layers=1, bidirectional=F
 
 
 def step_cost(cell, input_size, hidden_size):
-    """Work for one time step of one sequence: matmul multiply-adds and pointwise operations.
+    r"""Work for one time step of one sequence: matmul multiply-adds and pointwise operations.
 
     Pointwise counts follow cells.py: every *, +, 1 - and bias addition on an H-vector is
-    H operations; sigmoid and tanh are counted separately.
+    H operations; sigmoid and tanh are counted separately. With $d$ = input_size, $n$ = hidden_size
+    and $G$ gate blocks, the matrix products take $G(dn + n^2)$ multiply-adds.
     """
     entry = _check(cell, input_size=input_size, hidden_size=hidden_size)
     G, D, H = len(entry.blocks), input_size, hidden_size

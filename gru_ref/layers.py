@@ -16,6 +16,7 @@ from .kernels import GRUKernel, LSTMKernel, RNNKernel
 
 @dataclasses.dataclass
 class Gradients:
+    """What a layer's backward returns: gradients of the input, the initial state and every parameter."""
     x: np.ndarray
     state: object  # d h0, or (d h0, d c0) for the LSTM
     params: dict  # PyTorch parameter name -> gradient
@@ -59,9 +60,11 @@ class _Recurrent:
         return shapes
 
     def state_dict(self):
+        """Copies of every parameter, by PyTorch name (weight_ih_l0, ..., bias_hh_l1_reverse)."""
         return {name: value.copy() for name, value in self._params.items()}
 
     def load_state_dict(self, state_dict):
+        """Take every parameter from a PyTorch state_dict (tensors or arrays) with this layer's names and shapes."""
         missing = sorted(set(self._shapes) - set(state_dict))
         extra = sorted(set(state_dict) - set(self._shapes))
         if missing or extra:
@@ -135,6 +138,8 @@ class _Recurrent:
         return np.array(x, order="C"), states, batched
 
     def __call__(self, x, state=None):
+        """out, h_n = m(x, h0) (LSTM: out, (h_n, c_n) = m(x, (h0, c0))), as PyTorch's layer: x is (T, B, D),
+        (B, T, D) with batch_first, or unbatched (T, D); a missing state is zeros."""
         x, states, batched = self._check_input(x, state)
         D = len(self.directions)
         layer_input, caches, finals = x, [], [[] for _ in self.state_names]
@@ -221,6 +226,7 @@ def _as_numpy(value):
 
 
 class RNN(_Recurrent):
+    """torch.nn.RNN in numpy: the same arguments, state_dict, shapes and results, and a backward pass."""
     cell = "rnn"
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
@@ -231,6 +237,7 @@ class RNN(_Recurrent):
 
 
 class GRU(_Recurrent):
+    """torch.nn.GRU in numpy; reset="before" gives the GRU of Cho et al. (2014), Keras's reset_after=False."""
     cell = "gru"
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
@@ -249,6 +256,7 @@ class GRU(_Recurrent):
 
 
 class LSTM(_Recurrent):
+    """torch.nn.LSTM in numpy (no proj_size): out, (h_n, c_n) = m(x, (h0, c0)), and a backward pass."""
     cell = "lstm"
     state_names = ("h0", "c0")
     kernel = LSTMKernel()

@@ -35,6 +35,7 @@ class Block:
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
+    """Everything the project knows about one cell; look an entry up with cell("gru")."""
     key: str  # "rnn" | "gru" | "lstm"
     title: str  # "GRU"
     step: object  # gru_ref.cells.gru_step

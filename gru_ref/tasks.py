@@ -5,8 +5,10 @@ readout's outputs: one output vector per time step, of which the task reads only
 matter (the last step of the adding problem, the recall window of copy).
 
     task = tasks.get("adding", length=50)
-    batch = task.sample(np.random.default_rng(0), batch_size=32)   # batch.inputs (T, B, D), batch.targets
-    loss, d_outputs = task.loss_and_gradient(outputs, batch.targets)  # outputs (T, B, task.output_size)
+    # batch.inputs (T, B, D), batch.targets:
+    batch = task.sample(np.random.default_rng(0), batch_size=32)
+    # outputs (T, B, task.output_size):
+    loss, d_outputs = task.loss_and_gradient(outputs, batch.targets)
     task.metric(outputs, batch.targets), task.solved(metric), task.baseline
 
 `length` is always the whole sequence length T: the distance the memory has to bridge grows with it.
@@ -20,6 +22,7 @@ from .checks import expect_shape, float_array, one_of, positive_int
 
 @dataclasses.dataclass(frozen=True)
 class Batch:
+    """A task's sequences and what the model should answer for them."""
     inputs: np.ndarray  # (T, B, input_size), float64
     targets: np.ndarray  # adding: (B, 1) float64 sums; copy: (B, symbols_to_recall) int64 symbol indices
 

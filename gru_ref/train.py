@@ -2,10 +2,11 @@
 
     task = tasks.get("adding", length=20)
     run = train.train("gru", task, hidden_size=16, steps=300, seed=0)
-    run.steps, run.losses, run.metrics     # the learning curve on a fixed evaluation batch
-    run.model.predict(inputs)              # (T, B, task.output_size)
-    run.model.trace(inputs[:, 0])          # the cell's every gate, step by step, for one sequence
-    train.train("lstm", task, hidden_size=8, steps=300, keep_bias=1.0)   # the forget gate's bias raised by 1
+    run.steps, run.losses, run.metrics  # the curve on a fixed evaluation batch
+    run.model.predict(inputs)           # (T, B, task.output_size)
+    run.model.trace(inputs[:, 0])       # every gate, step by step, one sequence
+    # the forget gate's bias raised by 1:
+    train.train("lstm", task, hidden_size=8, steps=300, keep_bias=1.0)
 
 The optimiser is Adam with PyTorch's update rule and defaults, after clipping the gradients' global
 norm as torch.nn.utils.clip_grad_norm_ does. Everything random (the initial weights, the training
@@ -33,9 +34,10 @@ READOUT = ("readout.weight", "readout.bias")  # as an nn.Linear named `readout` 
 
 
 class Model:
-    """One recurrent layer (gru_ref.RNN, GRU or LSTM) and a linear readout of its every output.
+    r"""One recurrent layer (gru_ref.RNN, GRU or LSTM) and a linear readout of its every output.
 
-    outputs_t = H_t readout.weight^T + readout.bias, like torch.nn.Linear on the layer's output.
+    $y_t = H_t V^\top + c$ with $V$ = readout.weight and $c$ = readout.bias, like torch.nn.Linear on
+    the layer's output.
     Both parts start as PyTorch initialises them: uniform in ±1/sqrt(hidden_size). keep_bias is then
     added to the bias of the gate that keeps the state (the GRU's update gate, the LSTM's forget gate;
     gru_ref.convert.with_keep_bias): keep_bias=1.0 on an LSTM is Jozefowicz et al.'s (2015) forget-gate
@@ -162,10 +164,18 @@ def matched_hidden_sizes(input_size, budget, output_size=1, cells=("rnn", "gru",
 
 
 class Adam:
-    """torch.optim.Adam's update with weight_decay=0 and amsgrad=False, on a dict of numpy arrays.
+    r"""torch.optim.Adam's update with weight_decay=0 and amsgrad=False, on a dict of numpy arrays.
 
-    m = β1 m + (1 - β1) g;  v = β2 v + (1 - β2) g²;  at step t:
-    p -= lr / (1 - β1^t) * m / (sqrt(v) / sqrt(1 - β2^t) + eps)
+    At step $t$, for each parameter $p$ with gradient $g_t$, $\eta$ = lr, $\epsilon$ = eps and
+    $(\beta_1, \beta_2)$ = betas:
+
+    $$
+    \begin{aligned}
+    m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+    v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+    p_t &= p_{t-1} - \frac{\eta}{1 - \beta_1^t} \cdot \frac{m_t}{\sqrt{v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+    \end{aligned}
+    $$
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
@@ -196,9 +206,10 @@ class Adam:
 
 
 def clip_grad_norm(grads, max_norm):
-    """Scale all gradients in place so that their global 2-norm is at most max_norm; returns the norm before.
+    r"""Scale all gradients in place so that their global 2-norm is at most max_norm; returns the norm before.
 
-    As torch.nn.utils.clip_grad_norm_: the factor is min(1, max_norm / (norm + 1e-6)).
+    As torch.nn.utils.clip_grad_norm_: every gradient is multiplied by $\min(1, c / (\lVert g \rVert + 10^{-6}))$,
+    with $c$ = max_norm and $\lVert g \rVert$ the 2-norm of all the gradients together.
     """
     max_norm = _positive_number(max_norm, "max_norm")
     total = float(np.linalg.norm([np.linalg.norm(g.ravel()) for g in grads.values()]))
