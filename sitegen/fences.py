@@ -43,6 +43,8 @@ def fence_options():
         "gru-quiz": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS + ("all",), None),
                      "section": (ANY_TEXT, None), "title": (ANY_TEXT, "Check yourself"), "skip": (ANY_TEXT, None)},
         "gru-objectives": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS, None)},
+        "gru-exercises": {"chapter": (importlib.import_module("quiz.bank").CHAPTERS, None),
+                          "section": (ANY_TEXT, None)},
     }
 
 
@@ -91,9 +93,10 @@ def _generate(fence, module, function, source):
             return generator(**options)
 
         cache = importlib.import_module("sitegen.cache")
-        # A quiz (and the claims ledger) links to the headings that teach it, and checks they exist;
+        # A quiz (the claims ledger, an exercise) links to the headings that teach it, and checks they exist;
         # the objectives also link to their questions where the pages' quizzes show them.
-        inputs = [cache.headings_digest()] if fence in ("gru-quiz", "gru-evidence", "gru-objectives") else []
+        inputs = [cache.headings_digest()] if fence in ("gru-quiz", "gru-evidence", "gru-objectives",
+                                                        "gru-exercises") else []
         if fence == "gru-objectives":
             inputs.append(cache.quiz_fences_digest())
         return cache.fragment(f"{module}.{function}", options, produce, inputs)
@@ -138,3 +141,7 @@ def gru_evidence(source, language, css_class, options, md, **kwargs):
 
 def gru_objectives(source, language, css_class, options, md, **kwargs):
     return _generate("gru-objectives", "quiz.render", "objectives_html", source)
+
+
+def gru_exercises(source, language, css_class, options, md, **kwargs):
+    return _generate("gru-exercises", "quiz.exercises", "fence_html", source)
