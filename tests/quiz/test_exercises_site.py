@@ -45,7 +45,7 @@ def test_chapter_page_shows_its_exercises_with_closed_solutions(site, chapter):
 def test_the_keyboard_opens_a_solution(site, browser):
     with serve(site) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(url + "rnn.html")
+        page.goto(url + "gru.html")
         summary = page.locator("details.gr-exercise-solution > summary").first
         solution = summary.locator("xpath=..")
         assert solution.evaluate("d => d.open") is False

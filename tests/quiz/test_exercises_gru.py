@@ -1,0 +1,169 @@
+"""The GRU chapter's exercises (quizzes/exercises/gru.yml): every final answer against an oracle that is
+not gru_ref: torch.nn.GRUCell with its weights packed here from PyTorch's documentation, autograd and
+finite differences for the Jacobian, Cho et al.'s candidate written out here in numpy, real PyTorch and
+Keras layers for the counts, and a GRUCell loaded with the exercise's state_dict for the unpacking."""
+import dataclasses
+
+import numpy as np
+import oracles
+import pytest
+
+from quiz import exercises
+
+CHAPTER = "gru"
+
+
+def solutions():
+    return [(item, solution) for item, solution in exercises.load_exercises() if item.chapter == CHAPTER]
+
+
+def torch_cell(torch, w):
+    """nn.GRUCell in float64 holding the notes' weights. PyTorch's documentation: rows (r, z, n), matrices
+    that multiply column vectors (the notes' transposes), z is the notes' u, and n's recurrent bias is
+    b_Wh, inside the reset; the gates' second biases are zero."""
+    d, n = w["U_u"].shape
+    cell = torch.nn.GRUCell(d, n, dtype=torch.float64)
+    zero = np.zeros(n)
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.tensor(np.concatenate([w["U_r"].T, w["U_u"].T, w["U_h"].T])))
+        cell.weight_hh.copy_(torch.tensor(np.concatenate([w["W_r"].T, w["W_u"].T, w["W_h"].T])))
+        cell.bias_ih.copy_(torch.tensor(np.concatenate([w["b_r"], w["b_u"], w["b_h"]])))
+        cell.bias_hh.copy_(torch.tensor(np.concatenate([zero, zero, w["b_Wh"]])))
+    return cell
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def step_oracle(given, params):
+    torch = oracles.import_torch()
+    w, x, H_prev = given["weights"], given["x"], given["H_prev"]
+    H = torch_cell(torch, w)(torch.tensor(x)[None, :], torch.tensor(H_prev)[None, :])[0].detach().numpy()
+    u = sigmoid(x @ w["U_u"] + H_prev @ w["W_u"] + w["b_u"])
+    r = sigmoid(x @ w["U_r"] + H_prev @ w["W_r"] + w["b_r"])
+    # PyTorch's H = (1 - z) n + z h, solved for its candidate n: the cell gives H, the gates are by hand
+    return {"u": u, "r": r, "H_tilde": (H - u * H_prev) / (1 - u), "H": H}
+
+
+def jacobian_oracle(given, params):
+    torch = oracles.import_torch()
+    cell = torch_cell(torch, given["weights"])
+    x = torch.tensor(given["x"])[None, :]
+
+    def step(h):
+        return cell(x, h[None, :])[0]
+
+    H_prev = torch.tensor(given["H_prev"])
+    by_torch = torch.autograd.functional.jacobian(step, H_prev).numpy().T  # torch: [j, i] = dH[j]/dH_prev[i]
+    eps = 1e-6
+    with torch.no_grad():
+        finite = np.stack([((step(H_prev + eps * e) - step(H_prev - eps * e)) / (2 * eps)).numpy()
+                           for e in torch.eye(len(H_prev), dtype=torch.float64)])  # row i: a change of unit i
+    np.testing.assert_allclose(by_torch, finite, atol=1e-8)
+    return {"J": by_torch}
+
+
+def count_oracle(given, params):
+    torch = oracles.import_torch()
+    keras = oracles.import_keras()
+    d, n, layers, both = given["input"], given["hidden"], given["layers"], given["bidirectional"]
+    counts = {"torch_total": sum(p.numel() for p in torch.nn.GRU(d, n, num_layers=layers, bidirectional=both)
+                                 .parameters())}
+    for name, reset_after in (("keras_after_total", True), ("keras_before_total", False)):
+        stack = [keras.layers.GRU(n, return_sequences=k < layers - 1, reset_after=reset_after)
+                 for k in range(layers)]
+        stack = [keras.layers.Bidirectional(layer) for layer in stack] if both else stack
+        counts[name] = keras.Sequential([keras.Input((None, d)), *stack]).count_params()
+    return counts
+
+
+def reset_oracle(given, params):
+    w, x, H_prev = given["weights"], given["x"], given["H_prev"]
+    after = step_oracle(given, params)["H_tilde"]
+    r = sigmoid(x @ w["U_r"] + H_prev @ w["W_r"] + w["b_r"])
+    before = np.tanh(x @ w["U_h"] + w["b_h"] + (r * H_prev) @ w["W_h"] + w["b_Wh"])  # Cho et al. (2014)
+    return {"H_tilde_after": after, "H_tilde_before": before}
+
+
+def state_dict_oracle(given, params):
+    """The unpacked weights are right when the notes' equations, written here with them, give what a
+    GRUCell loaded with the state_dict gives, on inputs and states in general position."""
+    torch = oracles.import_torch()
+    packed = given["state_dict"]
+    n = packed["weight_hh_l0"].shape[1]
+    cell = torch.nn.GRUCell(packed["weight_ih_l0"].shape[1], n, dtype=torch.float64)
+    cell.load_state_dict({name.removesuffix("_l0"): torch.tensor(value) for name, value in packed.items()})
+    rng = np.random.default_rng(0)
+    xs, hs = rng.normal(size=(20, packed["weight_ih_l0"].shape[1])), rng.uniform(-1, 1, (20, n))
+    return {"torch": cell(torch.tensor(xs), torch.tensor(hs)).detach().numpy(), "xs": xs, "hs": hs}
+
+
+def notes_step(w, x, H_prev):
+    u = sigmoid(x @ w["U_u"] + H_prev @ w["W_u"] + w["b_u"])
+    r = sigmoid(x @ w["U_r"] + H_prev @ w["W_r"] + w["b_r"])
+    H_tilde = np.tanh(x @ w["U_h"] + w["b_h"] + r * (H_prev @ w["W_h"] + w["b_Wh"]))
+    return u * H_prev + (1 - u) * H_tilde
+
+
+ORACLES = {"gru-step": step_oracle, "gru-jacobian": jacobian_oracle, "gru-parameter-count": count_oracle,
+           "gru-reset-placement": reset_oracle}
+
+
+def assert_agrees(item, solution):
+    if item.exercise.solver == "gru-from-state-dict":
+        expected = state_dict_oracle(solution.given, item.exercise.params)
+        assert sorted(solution.answers) == sorted(item.exercise.answers)
+        np.testing.assert_allclose(notes_step(solution.answers, expected["xs"], expected["hs"]), expected["torch"],
+                                   rtol=0, atol=1e-12, err_msg=f"{item.exercise.id}: the unpacked weights")
+        return
+    expected = ORACLES[item.exercise.solver](solution.given, item.exercise.params)
+    assert sorted(expected) == sorted(solution.answers) == sorted(item.exercise.answers)
+    for name, value in expected.items():
+        np.testing.assert_allclose(solution.answers[name], value, rtol=0, atol=1e-9,
+                                   err_msg=f"{item.exercise.id}: {name}")
+
+
+def test_every_exercise_of_the_chapter_has_an_oracle():
+    found = solutions()
+    assert len(found) >= 4
+    missing = sorted({item.exercise.solver for item, _ in found} - set(ORACLES) - {"gru-from-state-dict"})
+    assert not missing, f"solvers of {CHAPTER} exercises without an oracle here: {missing}"
+
+
+@pytest.mark.parametrize("item, solution", solutions(), ids=[item.exercise.id for item, _ in solutions()])
+def test_answers_agree_with_the_oracle(item, solution):
+    assert_agrees(item, solution)
+
+
+def solved(solver):
+    return next((item, solution) for item, solution in solutions() if item.exercise.solver == solver)
+
+
+@pytest.mark.parametrize("solver, swap", [("gru-step", ("u", "r")), ("gru-reset-placement",
+                                                                      ("H_tilde_after", "H_tilde_before"))])
+def test_a_solver_that_swaps_two_values_is_caught(solver, swap):
+    item, solution = solved(solver)
+    first, second = swap
+    wrong = dataclasses.replace(solution, answers={**solution.answers, first: solution.answers[second],
+                                                   second: solution.answers[first]})
+    with pytest.raises(AssertionError, match=first):
+        assert_agrees(item, wrong)
+
+
+def test_a_state_dict_read_in_keras_order_is_caught():
+    item, solution = solved("gru-from-state-dict")
+    w = solution.answers
+    swapped = {**w, "U_u": w["U_r"], "U_r": w["U_u"], "W_u": w["W_r"], "W_r": w["W_u"], "b_u": w["b_r"],
+               "b_r": w["b_u"]}
+    with pytest.raises(AssertionError, match="unpacked weights"):
+        assert_agrees(item, dataclasses.replace(solution, answers=swapped))
+
+
+def test_a_jacobian_without_the_candidate_term_is_caught():
+    item, solution = solved("gru-jacobian")
+    w, step = solution.given["weights"], step_oracle(solution.given, {})
+    u, H_prev = step["u"], solution.given["H_prev"]
+    partial = np.diag(u) + w["W_u"] @ np.diag(u * (1 - u) * (H_prev - step["H_tilde"]))  # forgot dH̃/dH_{t-1}
+    with pytest.raises(AssertionError, match="J"):
+        assert_agrees(item, dataclasses.replace(solution, answers={"J": partial}))
