@@ -60,6 +60,16 @@ def on_pre_page(page, config, files):
     return page
 
 
+def on_page_context(context, page, config, nav):
+    # The print page and the summary sheets (sitegen/handouts.py), filled in from the rendered chapters
+    # after search has indexed them as written (so search does not find every chapter twice).
+    if page.content and "<!-- handout:" in page.content:
+        pages = {other.file.src_uri: (other.url, other.content) for other in nav.pages}
+        handouts = importlib.import_module("sitegen.handouts")
+        page.content = handouts.fill(page.file.src_uri, page.url, page.content, pages)
+    return context
+
+
 def on_page_content(html, page, config, files):
     return NOTEBOOKS.page_content(html, page) if NOTEBOOKS.is_notebook(page) else html
 
