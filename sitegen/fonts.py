@@ -49,9 +49,10 @@ def math_characters(pages):
     chars = set()
     for page in pages:
         for element in MATH_ELEMENT.findall(page):
-            text = html.unescape(TAG.sub("", element))
-            chars.update(text)
-            chars.update(italic(c) for c in text)
+            chars.update(html.unescape(TAG.sub("", element)))
+    # Italic forms once per distinct character, not per element: that took two thirds of this function,
+    # and the print page (sitegen/handouts.py) repeats every chapter's formulas.
+    chars.update([italic(c) for c in chars])
     chars.discard("\n")
     return "".join(sorted(chars))
 
