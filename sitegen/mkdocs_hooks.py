@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mkdocs.structure.files import File
+
 ROOT = Path(__file__).resolve().parent.parent
 WATCHED = ("gru_ref", "sitegen", "quiz", "quizzes", "evidence")
 RELOADED_PACKAGES = ("gru_ref", "sitegen", "quiz", "evidence")
@@ -52,6 +54,28 @@ def on_pre_build(config):
 
 
 NOTEBOOKS = None  # sitegen.notebooks.Runs of the current build
+
+
+def on_files(files, config):
+    # The chapters' slide decks (sitegen/slides.py), listed before the pages are rendered so that a
+    # chapter's link to its deck validates; on_env fills them in from the rendered chapters.
+    slides = importlib.import_module("sitegen.slides")
+    for chapter in slides.CHAPTERS:
+        files.append(File.generated(config, slides.deck_path(chapter), content=""))
+    return files
+
+
+def on_env(env, config, files):
+    # Every page is rendered now and nothing is written yet: the decks are copied with the static files.
+    slides = importlib.import_module("sitegen.slides")
+    for chapter in slides.CHAPTERS:
+        page = files.get_file_from_path(f"{chapter}.md").page
+        deck = files.get_file_from_path(slides.deck_path(chapter))
+        if page.content is None:  # `mkdocs serve --dirty` did not render this chapter: keep the deck built before
+            files.remove(deck)
+        else:
+            deck.content_string = slides.deck_html(chapter, page.content, page.url)
+    return env
 
 
 def on_pre_page(page, config, files):
