@@ -1,0 +1,169 @@
+"""The GRU vs LSTM chapter's exercises (quizzes/exercises/gru-vs-lstm.yml): every final answer against an
+oracle that is not gru_ref: real PyTorch and Keras layers for the counts, PyTorch's FLOP counter and its
+dispatcher (which sees every sigmoid and tanh a cell evaluates) for the cost of a step, a search over real
+PyTorch models for the budget, and torch.nn.GRUCell and LSTMCell, weights packed here from PyTorch's
+documentation, for the coupled cell."""
+import dataclasses
+
+import numpy as np
+import oracles
+import pytest
+
+from quiz import exercises
+
+CHAPTER = "gru-vs-lstm"
+OPEN = 40.0  # a bias that holds a sigmoid at 1 to double precision
+
+
+def solutions():
+    return [(item, solution) for item, solution in exercises.load_exercises() if item.chapter == CHAPTER]
+
+
+def count_oracle(given, params):
+    torch = oracles.import_torch()
+    keras = oracles.import_keras()
+    d, n = given["input"], given["hidden"]
+    answers = {}
+    for cell, torch_layer, keras_layer in (("gru", torch.nn.GRU, keras.layers.GRU),
+                                           ("lstm", torch.nn.LSTM, keras.layers.LSTM)):
+        answers[f"{cell}_torch"] = sum(p.numel() for p in torch_layer(d, n).parameters())
+        answers[f"{cell}_keras"] = keras.Sequential([keras.Input((None, d)), keras_layer(n)]).count_params()
+    for library in ("torch", "keras"):
+        answers[f"ratio_{library}"] = answers[f"gru_{library}"] / answers[f"lstm_{library}"]
+    assert answers["ratio_torch"] == 0.75
+    return answers
+
+
+def step_cost_oracle(given, params):
+    """Multiply-adds from PyTorch's FLOP counter (an addmm of m x k by k x n counts 2mkn), and the entries
+    that pass through sigmoid and tanh, seen by a dispatch mode, for one step of a real cell."""
+    torch = oracles.import_torch()
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import FlopCounterMode
+
+    class Activations(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.seen = {"sigmoids": 0, "tanhs": 0}
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            name = func.overloadpacket.__name__.rstrip("_")
+            if name in ("sigmoid", "tanh"):
+                self.seen[name + "s"] += out.numel()
+            return out
+
+    d, n = given["input"], given["hidden"]
+    answers = {}
+    for cell, module in (("gru", torch.nn.GRUCell), ("lstm", torch.nn.LSTMCell)):
+        layer, x = module(d, n), torch.randn(1, d)
+        with FlopCounterMode(display=False) as flops:
+            layer(x)
+        with torch.no_grad(), Activations() as activations:
+            layer(x)
+        answers[f"{cell}_matmul_macs"] = flops.get_total_flops() // 2
+        answers[f"{cell}_sigmoids"] = activations.seen["sigmoids"]
+        answers[f"{cell}_tanhs"] = activations.seen["tanhs"]
+        answers[f"{cell}_sequence_macs"] = given["batch"] * given["steps"] * answers[f"{cell}_matmul_macs"]
+    return answers
+
+
+def budget_oracle(given, params):
+    """The largest n whose real PyTorch model (layer and linear readout) fits the budget, by search."""
+    torch = oracles.import_torch()
+    d, budget, o = given["input"], given["budget"], given["outputs"]
+
+    def size(module, n):
+        return sum(p.numel() for p in module(d, n).parameters()) + sum(p.numel() for p in torch.nn.Linear(n, o)
+                                                                       .parameters())
+
+    answers = {}
+    for cell, module in (("rnn", torch.nn.RNN), ("gru", torch.nn.GRU), ("lstm", torch.nn.LSTM)):
+        n = 1
+        while size(module, n + 1) <= budget:
+            n += 1
+        answers[f"n_{cell}"], answers[f"used_{cell}"] = n, size(module, n)
+    return answers
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def coupled_oracle(given, params):
+    """The GRU through nn.GRUCell; the coupled LSTM through nn.LSTMCell, its rows (i, f, g, o) packed here
+    from the exercise's description: i = 1 - f by negated weights, o = 1 by a large bias."""
+    torch = oracles.import_torch()
+    w, x, H_prev = given["weights"], torch.tensor(given["x"])[None, :], torch.tensor(given["H_prev"])[None, :]
+    d, n = w["U_u"].shape
+    zeros_b, zeros_U, zeros_W = np.zeros(n), np.zeros((n, d)), np.zeros((n, n))
+    gru = torch.nn.GRUCell(d, n, dtype=torch.float64)
+    lstm = torch.nn.LSTMCell(d, n, dtype=torch.float64)
+    with torch.no_grad():
+        for parameter, value in (
+                (gru.weight_ih, [w["U_r"].T, w["U_u"].T, w["U_h"].T]),
+                (gru.weight_hh, [w["W_r"].T, w["W_u"].T, w["W_h"].T]),
+                (gru.bias_ih, [w["b_r"], w["b_u"], w["b_h"]]), (gru.bias_hh, [zeros_b, zeros_b, w["b_Wh"]]),
+                (lstm.weight_ih, [-w["U_u"].T, w["U_u"].T, w["U_h"].T, zeros_U]),
+                (lstm.weight_hh, [-w["W_u"].T, w["W_u"].T, w["W_h"].T, zeros_W]),
+                (lstm.bias_ih, [-w["b_u"], w["b_u"], w["b_h"] + w["b_Wh"], np.full(n, OPEN)]),
+                (lstm.bias_hh, [zeros_b] * 4)):
+            parameter.copy_(torch.tensor(np.concatenate(value)))
+    H_gru = gru(x, H_prev)[0].detach().numpy()
+    H_lstm, C = (v[0].detach().numpy() for v in lstm(x, (H_prev, H_prev)))
+    u = sigmoid(given["x"] @ w["U_u"] + given["H_prev"] @ w["W_u"] + w["b_u"])
+    # each cell's last line solved for its candidate: the cells give H and C, the gates are by hand
+    return {"H_gru": H_gru, "H_tilde": (H_gru - u * given["H_prev"]) / (1 - u), "C": C, "H_lstm": H_lstm,
+            "C_tilde": (C - u * given["H_prev"]) / (1 - u)}
+
+
+ORACLES = {"parameter-ratio": count_oracle, "step-cost": step_cost_oracle, "budget-sizes": budget_oracle,
+           "coupled-gates": coupled_oracle}
+
+
+def assert_agrees(item, solution):
+    expected = ORACLES[item.exercise.solver](solution.given, item.exercise.params)
+    assert sorted(expected) == sorted(solution.answers) == sorted(item.exercise.answers)
+    for name, value in expected.items():
+        np.testing.assert_allclose(solution.answers[name], value, rtol=0, atol=1e-9,
+                                   err_msg=f"{item.exercise.id}: {name}")
+
+
+def test_every_exercise_of_the_chapter_has_an_oracle():
+    found = solutions()
+    assert len(found) >= 4
+    missing = sorted({item.exercise.solver for item, _ in found} - set(ORACLES))
+    assert not missing, f"solvers of {CHAPTER} exercises without an oracle here: {missing}"
+
+
+@pytest.mark.parametrize("item, solution", solutions(), ids=[item.exercise.id for item, _ in solutions()])
+def test_answers_agree_with_the_oracle(item, solution):
+    assert_agrees(item, solution)
+
+
+def solved(solver):
+    return next((item, solution) for item, solution in solutions() if item.exercise.solver == solver)
+
+
+def test_sizes_scaled_by_the_ratio_of_blocks_are_caught():
+    """The misconception the budget exercise is about: the GRU's n taken as 4/3 of the LSTM's."""
+    item, solution = solved("budget-sizes")
+    wrong = {**solution.answers, "n_gru": int(4 * solution.answers["n_lstm"] / 3)}
+    with pytest.raises(AssertionError, match="n_gru"):
+        assert_agrees(item, dataclasses.replace(solution, answers=wrong))
+
+
+def test_a_coupled_lstm_that_keeps_the_reset_is_caught():
+    """Giving the LSTM's candidate the GRU's reset makes C equal the GRU's H: the oracle tells them apart."""
+    item, solution = solved("coupled-gates")
+    wrong = {**solution.answers, "C": solution.answers["H_gru"], "C_tilde": solution.answers["H_tilde"]}
+    with pytest.raises(AssertionError, match="C"):
+        assert_agrees(item, dataclasses.replace(solution, answers=wrong))
+
+
+def test_macs_that_count_the_biases_are_caught():
+    item, solution = solved("step-cost")
+    n = solution.given["hidden"]
+    wrong = {**solution.answers, "gru_matmul_macs": solution.answers["gru_matmul_macs"] + 3 * n}
+    with pytest.raises(AssertionError, match="gru_matmul_macs"):
+        assert_agrees(item, dataclasses.replace(solution, answers=wrong))
