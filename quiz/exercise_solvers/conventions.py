@@ -4,7 +4,7 @@ import numpy as np
 from gru_ref import cells, convert, registry
 
 from .. import misconceptions as mis
-from ..checks import board_numbers, hand_agrees, one_decimal, tex_values
+from ..checks import CheckFailed, board_numbers, hand_agrees, one_decimal, tex_values
 from . import Solution, agree, solves, tex
 
 TORCH_ARRAYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
@@ -43,8 +43,7 @@ def keras_gru_to_torch(params, rng):
     d, n = int(params.get("input", 2)), int(params.get("hidden", 2))
     gru = registry.cell("gru")
     kernel, recurrent, bias = one_decimal(rng, (d, 3 * n)), one_decimal(rng, (n, 3 * n)), one_decimal(rng, (2, 3 * n))
-    columns, rows = gru.packed_blocks("keras", n), gru.packed_blocks("torch", n)
-    order = sorted(rows, key=lambda key: rows[key].start)
+    columns, order = gru.packed_blocks("keras", n), gru.torch_order
 
     def torch_rows(array):
         return np.concatenate([array[..., columns[key]].T for key in order])  # (3n, k) from (k, 3n)
@@ -136,7 +135,7 @@ def snippet_fix(params, rng):
     H_layer = layer(x[None, :], H_prev[None, :])[0][0]
     agree("the fixed snippet", H_fixed, H_layer)
     if np.allclose(H_buggy, H_layer, rtol=0, atol=1e-6):
-        raise ValueError(f"the shown snippet gives what the layer gives, {np.round(H_layer, 6).tolist()}: "
+        raise CheckFailed(f"the shown snippet gives what the layer gives, {np.round(H_layer, 6).tolist()}: "
                          "its bug does not show on these numbers")
     values = tex_state_dict(state_dict) | {"x": tex(x, 1), "H_prev": tex(H_prev, 1), "H_buggy": tex(H_buggy),
                                            "H_fixed": tex(H_fixed), "code": shown_code(params["code"]),

@@ -1,4 +1,6 @@
 """Solvers of the LSTM chapter's exercises (quizzes/exercises/lstm.yml)."""
+import dataclasses
+
 import numpy as np
 
 from gru_ref import cells, convert, counts, registry
@@ -112,8 +114,9 @@ def lstm_memory_unit(params, rng):
     values_read = rng.choice([-1, 1], size=len(flags)) * rng.integers(5, 10, size=len(flags)) / 10.0
     xs = np.stack([values_read, flags], axis=1)  # (T, 2): the value offered, the write flag
     entry = registry.cell("lstm")
-    given = {name: np.array(params["weights"].get(name, np.zeros(np.shape(zero))), dtype=float)
-             for name, zero in entry.weights.random(2, 1).arrays().items()}
+    shapes = {"U": (2, 1), "W": (1, 1), "b": (1,)}  # two inputs, one unit
+    given = {field.name: np.array(params["weights"].get(field.name, np.zeros(shapes[field.name[0]])), dtype=float)
+             for field in dataclasses.fields(entry.weights)}
     weights = entry.weights(**given).checked()
     states = (np.zeros(1), np.zeros(1))
     traces = cells.run_sequence(entry.step, xs, states, weights)

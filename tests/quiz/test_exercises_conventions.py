@@ -222,3 +222,20 @@ def test_a_bug_planted_in_gru_ref_stops_a_conventions_exercise(name):
             except bank.BankError:
                 failed.append(item.exercise.id)
     assert failed, f"no Conventions exercise notices {name}: {bug.description}"
+
+
+def test_a_fix_for_a_line_the_snippet_lacks_names_file_line_and_exercise(tmp_path):
+    item, _ = solved("snippet-fix")
+    source = item.path.read_text(encoding="utf-8")
+    wrong = item.exercise.params["fix"][0][0]
+    broken = source.replace(repr(wrong), repr(wrong + "  # not a line of the snippet"), 1)  # a quoted YAML string
+    assert broken != source
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / "conventions.yml").write_text(broken, encoding="utf-8")
+    with pytest.raises(bank.BankError) as raised:
+        exercises.load_exercises(folder)
+    message = str(raised.value)
+    assert message.startswith(f"{bank.shown_path(folder / 'conventions.yml')}:"), message
+    assert f"exercise {item.exercise.id!r}: solver 'snippet-fix' failed" in message, message
+    assert "expected the line" in message and "once in the snippet, found it 0 times" in message, message
