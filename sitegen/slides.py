@@ -119,7 +119,7 @@ def _height(node):
     """Estimated height in px of one block on a slide."""
     classes = _classes(node)
     if "gr-math-display" in classes:
-        return 20 + 52 * _math_rows(node)
+        return 20 + 56 * _math_rows(node)
     if node.tag == "figure":
         return ROOM  # slides.css fits a figure to the slide: it has the slide to itself
     if node.tag == "tr":  # a worked example's row writes its formula, then the numbers, on lines of their own
@@ -377,7 +377,7 @@ def deck_html(chapter, page_html, page_url):
     links = "".join(f'<link rel="stylesheet" href="{up}/{sheet}">' for sheet in STYLESHEETS)
     scripts = "".join(f'<script src="{up}/{script}"></script>' for script in SCRIPTS)
     config = json.dumps({"width": WIDTH, "height": HEIGHT, "hash": True, "center": False, "transition": "fade",
-                         "pdfSeparateFragments": False})
+                         "slideNumber": "c/t", "pdfSeparateFragments": False})  # print: a slide on one page
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{html.escape(page.title)}: slides</title><link rel="icon" href="{up}/{ICON}">{links}</head>'
