@@ -111,8 +111,8 @@ def _math_rows(node):
     matrix makes its line about twice as tall."""
     table = node.css_first("math > mrow > mtable, math > mtable")
     rows = table.css("mtable > mtr") if table is not None else []
-    lines = [row for row in rows if row.parent is table] or [node]
-    return sum(2 if line.css_first("mfrac, mtable mtable, mrow mtable") else 1 for line in lines)
+    lines = [row for row in rows if row.parent == table] or [node]  # lexbor's nodes compare by ==, not is
+    return sum(2 if line.css_first("mfrac, mtable") else 1 for line in lines)
 
 
 def _height(node):
