@@ -33,6 +33,17 @@ LINK = re.compile(r'(?<=\s)((?:xlink:)?href|src)="([^"]*)"')
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/)", re.IGNORECASE)  # a scheme, or the site's root
 
 
+# Paper needs neither the quizzes' numbered versions nor the explorables' controls, and one page cannot
+# carry them for every chapter (a quarter of its weight): the print page keeps what they print (each
+# question's first version, the worked diagram) and marks them ready, so that their scripts leave them be.
+LIVE_ONLY = re.compile(r'<script type="application/json" class="gr-(?:q|explore)-data">.*?</script>'
+                       r'|<template class="gr-explore-live"[^>]*>.*?</template>', re.DOTALL)
+WIDGET = re.compile(r'<div class="(gr-quiz|gr-explore)"')
+# Material's search box, which fetches the search index (80 KB with its worker) when the page opens.
+SEARCH_BUTTON = re.compile(r'<label class="md-header__button md-icon" for="__search">.*?</label>', re.DOTALL)
+SEARCH_BOX = re.compile(r'<div class="md-search"')
+
+
 class HandoutError(Exception):
     """A marker that names no chapter, or a chapter with nothing marked for its sheet."""
 
@@ -69,12 +80,23 @@ def all_chapters(chapters):
     names = [name for name, _ in chapters]
     contents, contents_list = [], []
     for name, content in chapters:
-        content = prefix_ids(content, name, names)
+        content = WIDGET.sub(r'<div class="\1" data-gr-ready', LIVE_ONLY.sub("", prefix_ids(content, name, names)))
         heading = H1.search(content)
         contents_list.append(f'<li><a href="#{heading.group(1)}">{title(heading)}</a></li>')
         contents.append(f'<section class="gr-print-chapter" id="{name}">\n{content}\n</section>')
     return ('<nav class="gr-print-contents" aria-label="Chapters"><ol>' + "".join(contents_list) + "</ol></nav>\n"
             + "\n".join(contents))
+
+
+def finish(markdown, page):
+    """A built page that holds a handout, as it is sent: the print page (its Markdown asks for all
+    chapters) without Material's search box, whose index alone would take it over the weight budget
+    (search finds the chapters on their own pages). The box's hidden toggle stays: Material's keyboard
+    shortcuts look for it."""
+    box = SEARCH_BOX.search(page)
+    if f"<!-- handout: {CHAPTERS_MARKER} -->" not in markdown or box is None:
+        return page
+    return SEARCH_BUTTON.sub("", page[:box.start()] + page[box.start() + len(element(page, box.start())):], count=1)
 
 
 def prefix_ids(content, name, chapters):

@@ -105,6 +105,8 @@ SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"
 def on_post_page(output, page, config):
     if NOTEBOOKS.is_notebook(page):
         NOTEBOOKS.write_downloads(page)
+    if page.markdown and "<!-- handout:" in page.markdown:
+        output = importlib.import_module("sitegen.handouts").finish(page.markdown, output)
     return output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search the notes">', 1)
 
 

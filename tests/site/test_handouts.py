@@ -47,6 +47,12 @@ def article(site_dir, page):
     return ARTICLE.search((site_dir / page).read_text(encoding="utf-8")).group(1)
 
 
+def without_scripts(fragment):
+    """What a chapter shows without its scripts: no <template> (the explorables' controls) and no <script>
+    (the quizzes' numbered versions), which the print page leaves out."""
+    return re.sub(r"<(template|script)\b.*?</\1>", "", fragment, flags=re.DOTALL)
+
+
 def contents(fragment):
     """What a reader gets of a chapter: its title, its formulas (as TeX, in order) and its SVG pictures."""
     return {"h1": text(H1.search(fragment).group(1)), "math": MATH_TEX.findall(fragment),
@@ -87,13 +93,13 @@ def test_the_print_page_holds_every_chapter_whole_in_navigation_order(site_url, 
     _, site_dir = site_url
     assert [name for name, _ in print_sections] == chapters
     for name, section in print_sections:
-        expected, found = contents(article(site_dir, f"{name}.html")), contents(section)
+        expected, found = contents(without_scripts(article(site_dir, f"{name}.html"))), contents(section)
         assert found["h1"] == expected["h1"], name
         assert found["math"] == expected["math"], \
             f"{name}: {len(found['math'])} formulas on the print page, {len(expected['math'])} in the chapter"
         assert found["svg"] == expected["svg"], f"{name}: {found['svg']} SVG pictures, {expected['svg']} in the chapter"
-    body = article(site_dir, PRINT_PAGE)
-    assert len(MATH_TEX.findall(body)) == sum(len(contents(article(site_dir, f"{n}.html"))["math"]) for n in chapters)
+    assert len(MATH_TEX.findall(article(site_dir, PRINT_PAGE))) == \
+        sum(len(contents(without_scripts(article(site_dir, f"{n}.html")))["math"]) for n in chapters)
 
 
 def test_the_print_page_has_unique_ids_and_every_reference_finds_its_target(site_url):
@@ -108,18 +114,28 @@ def test_the_print_page_has_unique_ids_and_every_reference_finds_its_target(site
     assert not dangling, f"references to no element: {dangling[:20]}"
 
 
-def test_the_print_page_has_unique_ids_once_its_scripts_ran(browser, site_url):
-    url, _ = site_url
+def test_the_print_page_shows_the_quizzes_as_they_print_with_unique_ids_once_its_scripts_ran(browser, site_url,
+                                                                                          chapters):
+    url, site_dir = site_url
+    questions = sum(len(re.findall(r'<section class="gr-q"', article(site_dir, f"{name}.html"))) for name in chapters)
     page = browser.new_page()
     try:
         page.goto(url + PRINT_PAGE, wait_until="load")
         page.evaluate(SETTLED)
-        live_quizzes = page.evaluate("document.querySelectorAll('.gr-quiz--live').length")
+        shown = page.evaluate("""() => ({questions: document.querySelectorAll('.gr-q').length,
+            live: document.querySelectorAll('.gr-quiz--live, .gr-explore-live, .gr-q-form').length,
+            choices: [...document.querySelectorAll('.gr-q[data-type=single], .gr-q[data-type=multiple]')]
+              .filter(q => !q.querySelector('.gr-q-options li') || q.querySelector('.gr-q-options').offsetHeight === 0)
+              .map(q => q.id),
+            search: document.forms.namedItem('search') !== null})""")
         twice = page.evaluate("""() => { const seen = {}; document.querySelectorAll('[id]').forEach(
             e => { seen[e.id] = (seen[e.id] || 0) + 1; }); return Object.keys(seen).filter(k => seen[k] > 1); }""")
     finally:
         page.close()
-    assert live_quizzes > 0, "the quiz widgets did not start on the print page"
+    assert shown["questions"] == questions, f"{shown['questions']} questions on the page, {questions} in the chapters"
+    assert shown["live"] == 0, "quiz or explorable controls on the print page: it should show them as they print"
+    assert not shown["choices"], f"choice questions without their options shown: {shown['choices'][:10]}"
+    assert not shown["search"], "the print page has the search box, whose index takes it over the weight budget"
     assert not twice, f"ids used twice: {twice[:20]}"
 
 
@@ -216,6 +232,28 @@ def test_a_marker_that_names_no_chapter_is_an_error_naming_page_and_choices():
 def test_a_chapter_with_nothing_marked_is_an_error_naming_its_file():
     with pytest.raises(handouts.HandoutError, match=r"docs/lstm\.md: nothing marked for its summary sheet"):
         handouts.fill("summaries/lstm.md", "summaries/lstm.html", "<!-- handout: sheet lstm -->", RENDERED)
+
+
+def test_the_print_page_keeps_what_widgets_print_and_leaves_their_scripts_nothing_to_do():
+    chapter = ('<h1 id="t">T</h1><div class="gr-quiz" data-quiz="rnn"><section class="gr-q" id="q1"><p>Q?</p>'
+               '<script type="application/json" class="gr-q-data">{"variants": []}</script></section></div>'
+               '<div class="gr-explore" id="e"><figure>drawn</figure><template class="gr-explore-live" data-x>'
+               '<input id="c"></template><script type="application/json" class="gr-explore-data">{}</script></div>')
+    page = handouts.all_chapters([("rnn", chapter)])
+    assert ('<div class="gr-quiz" data-gr-ready data-quiz="rnn"><section class="gr-q" id="rnn--q1"><p>Q?</p></section>'
+            in page)
+    assert '<div class="gr-explore" data-gr-ready id="rnn--e"><figure>drawn</figure></div>' in page
+    assert "<script" not in page and "<template" not in page
+
+
+HEADER = ('<header><label class="md-header__button md-icon" for="__search"><svg></svg></label>'
+          '<div class="md-search" data-md-component="search" role="dialog"><div class="md-search__inner">'
+          '<form class="md-search__form" name="search"></form></div></div></header>')
+
+
+def test_the_print_page_is_sent_without_the_search_box_and_other_pages_with_it():
+    assert handouts.finish("# Print\n\n<!-- handout: all chapters -->\n", HEADER) == "<header></header>"
+    assert handouts.finish("# Sheet\n\n<!-- handout: sheet gru -->\n", HEADER) == HEADER
 
 
 def test_a_page_is_left_alone_when_its_chapters_were_not_rendered():
