@@ -144,8 +144,7 @@ def sheet(name, chapter_url, content, sheet_url):
         return f'{attribute}="{to_root}{target}"'
 
     source = (f'<p class="gr-sheet-source">From the chapter <a href="{chapter_from_sheet}">'
-              f'{title(H1.search(content))}</a>: '
-              "its equations, its diagram and its key facts, as the chapter gives them.</p>")
+              f'{title(H1.search(content))}</a>, word for word.</p>')
     return source + "\n" + LINK.sub(link, "\n".join(blocks))
 
 
