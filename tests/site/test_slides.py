@@ -170,14 +170,21 @@ def test_quiz_slides_reveal_the_banks_answers_on_the_next_step(browser, site_url
         page.wait_for_function(f"({ANSWER_SHOWN})() === '1'", timeout=5000)
 
 
+TEXT_SIZES = """() => [...document.querySelectorAll(".slides section :is(p, li, td, math):not(aside.notes *)")]
+  .map(node => getComputedStyle(node).fontSize)"""
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_print_pdf_gives_one_page_per_slide(browser, site_url, chapter):
     pypdf = pytest.importorskip("pypdf", reason="the pypdf package is missing (the pdf extra)")
     with open_deck(browser, deck_url(site_url, chapter)) as visit:
         total = visit.page.evaluate("Reveal.getTotalSlides()")
+        on_screen = visit.page.evaluate(TEXT_SIZES)
     with open_deck(browser, deck_url(site_url, chapter) + "?print-pdf") as visit:
         visit.page.wait_for_function("document.querySelectorAll('.pdf-page').length > 0")
         pdf = visit.page.pdf(prefer_css_page_size=True, print_background=True)
+        visit.page.emulate_media(media="print")
+        assert visit.page.evaluate(TEXT_SIZES) == on_screen, "a printed slide sets its text at other sizes"
     pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
     assert len(pages) == total, f"{chapter}: {len(pages)} printed pages for {total} slides"
     width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
