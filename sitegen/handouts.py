@@ -8,6 +8,10 @@ A page asks for a handout with a marker, which this module replaces:
     <!-- handout: all chapters -->      docs/print.md
     <!-- handout: sheet gru -->         docs/summaries/gru.md
 
+The print page holds the chapters only (quiz.bank.CHAPTERS, the issue's list): the practice, evidence
+and notebook pages are not chapters, and would take it over the weight budget (gzipped, practice sends
+94 KB and two notebooks 75 and 79 KB; the chapters leave the page 46 KB of room).
+
 Plain string work on the HTML that Python-Markdown wrote, without MkDocs: mkdocs_hooks.on_page_context
 hands over a marked page and every page's rendered content (MkDocs renders all pages before it
 puts any into its template).

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 import pytest
+from site_server import only_local
 
 from sitegen import handouts
 
@@ -137,6 +138,24 @@ def test_the_print_page_shows_the_quizzes_as_they_print_with_unique_ids_once_its
     assert not shown["choices"], f"choice questions without their options shown: {shown['choices'][:10]}"
     assert not shown["search"], "the print page has the search box, whose index takes it over the weight budget"
     assert not twice, f"ids used twice: {twice[:20]}"
+
+
+def test_the_print_page_opens_from_disk_without_errors_or_requests_to_a_host(browser, site_url):
+    _, site_dir = site_url
+    context = browser.new_context()
+    refused, errors = [], []
+    context.route("**/*", only_local(refused))
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    try:
+        page.goto((site_dir / PRINT_PAGE).as_uri(), wait_until="load")
+        page.evaluate(SETTLED)
+        chapters_shown = page.evaluate("document.querySelectorAll('.gr-print-chapter h1').length")
+    finally:
+        context.close()
+    assert not refused and not errors, f"requests to hosts: {refused}; errors: {errors}"
+    assert chapters_shown == len(CHAPTERS)
 
 
 def printed(browser, url):
