@@ -67,6 +67,7 @@ def _heading_text(node):
 # none of these is a wrapper (e.g. md_in_html's), whose blocks the deck takes as if they stood outside it.
 KNOWN = {"admonition", "highlight", "gr-math-display", "gr-scroll", "gr-worked", "gr-explore", "gr-quiz",
          "gr-objectives", "gr-exercises"}
+ON_THE_PAGE = {"gr-quiz", "gr-exercises"}  # practice, which needs the page (its script, its folded solutions)
 
 
 def _blocks(parent):
@@ -130,8 +131,8 @@ def _height(node):
         matrix = max((len(m.css("mtr")) for m in node.css("mtable")), default=0)
         return 14 + 34 * max(matrix, 1)
     if node.tag in ("ul", "ol"):
-        return sum(40 * (1 + len(_text(item)) // 60) for item in node.css("li"))
-    return 40 * (1 + len(_text(node)) // 60)
+        return sum(_height(item) for item in node.css("li"))
+    return 10 + 40 * (1 + len(_text(node)) // 66)  # a line of text holds about 66 characters
 
 
 class _Piece:
@@ -267,17 +268,36 @@ def _section_slides(title, anchor, blocks):
             current.add(piece)
             current.notes += pending
             pending = []
-    if not slides and any("gr-quiz" in _classes(n) for n in blocks):
-        return []  # a quiz's section: some of its questions close the deck
-    if not slides:  # nothing to show: the section's first list says it in short, else its first paragraph
-        lead = next((n for n in blocks if n.tag in ("ul", "ol") and _height(n) <= ROOM), None)
-        lead = lead or next((n for n in blocks if n.tag == "p"), None)
-        if lead is None:
-            return []
-        slides.append(_Slide(title, None, anchor))
-        slides[0].add(_Piece(lead.html, 0))
+    practice = [n for n in blocks if _classes(n) & ON_THE_PAGE]
+    if not slides and practice and all(n in practice or n.tag == "p" for n in blocks):
+        return []  # a section for practice (some of the quiz's questions close the deck)
+    if not slides:  # nothing to show: the section's first list (an admonition's too) says it in short
+        lists = [found for n in blocks if _is_prose(n)
+                 for found in ([n] if n.tag in ("ul", "ol") else n.css("ul, ol"))]
+        paragraph = next((n for n in blocks if n.tag == "p"), None)
+        pieces = _list_pieces(lists[0]) if lists else [_Piece(paragraph.html, 0)] if paragraph is not None else []
+        for piece in pieces:
+            slides.append(_Slide(title, None, None if slides else anchor))
+            slides[-1].add(piece)
+            slides[-1].notes += pending
+        return slides
     slides[-1].notes += pending
     return slides
+
+
+def _list_pieces(node):
+    """A list as pieces of items that fit a slide (an <ol> numbers each piece on from the last)."""
+    pieces, chunk, used, first = [], [], 0, 1
+    for item in node.css(f"{node.tag} > li"):
+        if chunk and used + _height(item) > ROOM:
+            pieces.append((first, chunk, used))
+            first, chunk, used = first + len(chunk), [], 0
+        chunk.append(item.html)
+        used += _height(item)
+    pieces.append((first, chunk, used))
+    numbered = node.tag == "ol"
+    return [_Piece(f"<{node.tag}" + (f' start="{start}"' if numbered and start > 1 else "") + f'>{"".join(items)}'
+                   f"</{node.tag}>", used) for start, items, used in pieces]
 
 
 def _sections(page):
