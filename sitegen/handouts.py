@@ -15,6 +15,7 @@ and notebook pages are not chapters, and would take it over the weight budget (g
 Plain string work on the HTML that Python-Markdown wrote, without MkDocs: mkdocs_hooks.on_page_context
 hands over a marked page and every page's rendered content (MkDocs renders all pages before it
 puts any into its template).
+
 mkdocs-print-site-plugin 2.9 did this job too slowly (its update_anchor_ids rescans the page for every
 tag: 80 s of a build for these chapters) and left the diagrams' SVG ids duplicated across chapters.
 """
