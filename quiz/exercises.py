@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from sitegen.inline import inline_html
 from sitegen.mathml import DISPLAY_CLASS, latex_to_mathml
+from sitegen.source import code_html
 
 from . import bank
 from .render import PLACEHOLDER, fill
@@ -150,14 +151,27 @@ def solve(item, docs=bank.DOCS):
 
 LIST_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s+")
 DISPLAY = re.compile(r"^\$\$(.+)\$\$$", re.DOTALL)
+CODE_FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def blocks_html(text):
-    """Markdown blocks as HTML: a paragraph that is only $$TeX$$ becomes display math, a block whose lines
-    start with "- " or "1. " a list, any other block a paragraph of inline text (sitegen.inline: $TeX$,
-    `code`, emphasis; the rest escaped, so nothing in an exercise file reaches the page as markup)."""
+    """Markdown blocks as HTML: a ```python fenced block becomes highlighted code, a paragraph that is only
+    $$TeX$$ display math, a block whose lines start with "- " or "1. " a list, any other block a paragraph
+    of inline text (sitegen.inline: $TeX$, `code`, emphasis; the rest escaped, so nothing in an exercise
+    file reaches the page as markup)."""
+    text = str(text)
+    parts, start = [], 0
+    for fence in CODE_FENCE.finditer(text):
+        parts.append(_prose_html(text[start:fence.start()]))
+        parts.append(code_html(fence.group(1)))
+        start = fence.end()
+    parts.append(_prose_html(text[start:]))
+    return "".join(parts)
+
+
+def _prose_html(text):
     parts = []
-    for block in (b.strip() for b in re.split(r"\n\s*\n", str(text).strip())):
+    for block in (b.strip() for b in re.split(r"\n\s*\n", text.strip()) if b.strip()):
         display = DISPLAY.match(block)
         if display:
             parts.append(f'<div class="{DISPLAY_CLASS}">{latex_to_mathml(display.group(1).strip(), display=True)}'

@@ -11,7 +11,12 @@ from gru_ref import cells
 def source_html(function):
     """A gru_ref function's real source, highlighted, with the file and lines it comes from."""
     lines, first = inspect.getsourcelines(getattr(cells, function))
-    code = highlight("".join(lines), PythonLexer(), HtmlFormatter(nowrap=True))
-    title = f"gru_ref/cells.py, lines {first}–{first + len(lines) - 1}"
-    return (f'<div class="highlight gr-source"><span class="filename">{title}</span>'
-            f"<pre><span></span><code>{code}</code></pre></div>")
+    return code_html("".join(lines), f"gru_ref/cells.py, lines {first}–{first + len(lines) - 1}", "gr-source")
+
+
+def code_html(code, title=None, css_class=None):
+    """Python code highlighted as Material styles the site's code blocks (its title as a filename bar)."""
+    highlighted = highlight(code, PythonLexer(), HtmlFormatter(nowrap=True))
+    classes = "highlight" + (f" {css_class}" if css_class else "")
+    bar = f'<span class="filename">{title}</span>' if title else ""
+    return f'<div class="{classes}">{bar}<pre><span></span><code>{highlighted}</code></pre></div>'

@@ -115,8 +115,8 @@ def run_snippet(code, namespace):
 
 
 def shown_code(code):
-    """Code as the exercise texts show it: one `code` span per line, each its own paragraph."""
-    return "\n\n".join(f"`{line}`" for line in code.strip().splitlines())
+    """Code as the exercise texts show it: a fenced block, which quiz.exercises highlights."""
+    return f"```python\n{code.strip()}\n```"
 
 
 @solves("snippet-fix")

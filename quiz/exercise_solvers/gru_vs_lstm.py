@@ -82,8 +82,9 @@ def budget_sizes(params, rng):
         used = train.parameter_count(cell, d, n, outputs)
         agree(f"{cell}: parameters by hand", used, a * n * n + b * n + outputs)
         answers[f"n_{cell}"], answers[f"used_{cell}"] = n, used
+        # c is negative: braced, its minus is a sign and not an operator spaced apart from the number
         values.update({f"{name}_{cell}": str(v) for name, v in (("G", G), ("b", b), ("n", n), ("used", used))},
-                      **{f"root_{cell}": tex_number(root, 2), f"c_{cell}": str(c)})
+                      **{f"root_{cell}": tex_number(root, 2), f"c_{cell}": "{" + tex_number(c, 0) + "}"})
     values["ratio"] = tex_number(sizes["gru"] / sizes["lstm"], 3)
     return Solution(values, answers, {"input": d, "budget": budget, "outputs": outputs})
 

@@ -3,6 +3,7 @@ one error naming file, line, exercise and what was expected, bugs planted in gru
 that depend on them, and the fence shows each solution in a closed <details> with nothing left unfilled.
 The answers themselves are checked against PyTorch, Keras and hand computations in
 test_exercises_<chapter>.py."""
+import html
 import re
 import textwrap
 
@@ -174,3 +175,11 @@ def test_markdown_blocks_lists_display_math_and_escaping():
     assert shown.startswith("<p>Some &lt;b&gt;text&lt;/b&gt;.</p><ol><li>one</li><li>two more</li></ol>")
     assert '<div class="gr-math-display"><math' in shown
     assert shown.endswith('<ol start="3"><li>three</li></ol>')
+
+
+def test_a_python_fence_is_one_highlighted_code_block_even_with_blank_lines_and_markup_inside():
+    shown = exercises.blocks_html('Run:\n\n```python\nx = "<b>"\n\ny = 2  # $a$\n```\n\nThen $x$.')
+    before, block, after = re.split(r'(<div class="highlight">.*</div>)', shown, flags=re.DOTALL)
+    assert before == "<p>Run:</p>" and after.startswith("<p>Then ") and "<math" in after
+    assert html.unescape(re.sub(r"<[^>]+>", "", block)) == 'x = "<b>"\n\ny = 2  # $a$\n'
+    assert "<b>" not in block and "<math" not in block
