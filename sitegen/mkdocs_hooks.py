@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +85,22 @@ def on_pre_page(page, config, files):
     return page
 
 
-def on_page_context(context, page, config, nav):
+SET_ASIDE = {}  # page -> the formulas and drawings search does not read (sitegen/search_view.py)
+
+
+@event_priority(100)  # before Material's search plugin indexes the page
+def _before_search(context, page, config, nav):
+    if page.content:
+        page.content, SET_ASIDE[page.file.src_uri] = importlib.import_module("sitegen.search_view").set_aside(
+            page.content)
+    return context
+
+
+@event_priority(-100)  # after it
+def _after_search(context, page, config, nav):
+    if page.content:
+        kept = SET_ASIDE.pop(page.file.src_uri)
+        page.content = importlib.import_module("sitegen.search_view").put_back(page.content, kept)
     # The print page and the summary sheets (sitegen/handouts.py), filled in from the rendered chapters
     # after search has indexed them as written (so search does not find every chapter twice).
     if page.content and "<!-- handout:" in page.content:
@@ -92,6 +108,9 @@ def on_page_context(context, page, config, nav):
         handouts = importlib.import_module("sitegen.handouts")
         page.content = handouts.fill(page.file.src_uri, page.url, page.content, pages)
     return context
+
+
+on_page_context = CombinedEvent(_before_search, _after_search)
 
 
 def on_page_content(html, page, config, files):
