@@ -8,6 +8,7 @@ import re
 import textwrap
 
 import pytest
+import yaml
 
 from quiz import bank, exercises, mutations
 from quiz.exercise_solvers import SOLVERS, Solution, solves
@@ -183,3 +184,11 @@ def test_a_python_fence_is_one_highlighted_code_block_even_with_blank_lines_and_
     assert before == "<p>Run:</p>" and after.startswith("<p>Then ") and "<math" in after
     assert html.unescape(re.sub(r"<[^>]+>", "", block)) == 'x = "<b>"\n\ny = 2  # $a$\n'
     assert "<b>" not in block and "<math" not in block
+
+
+def test_the_readme_shows_a_real_exercise():
+    readme = (bank.ROOT / "README.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "\n  solver: " in b]
+    [shown] = yaml.safe_load(block)
+    [(item, _)] = [(item, s) for item, s in exercises.load_exercises() if item.exercise.id == shown["id"]]
+    assert exercises.Exercise.model_validate(shown) == item.exercise
