@@ -21,7 +21,9 @@ import posixpath
 
 from selectolax.lexbor import LexborHTMLParser
 
-CHAPTERS = ("rnn", "gru", "lstm", "gru-vs-lstm", "conventions")
+from quiz import bank
+
+CHAPTERS = bank.CHAPTERS  # every chapter has a page, questions and a deck
 FOLDER = "slides"
 WIDTH, HEIGHT = 1280, 720  # reveal.js lays a slide out at this size and scales it to the screen
 QUIZ_SLIDES = 3
