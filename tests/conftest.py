@@ -11,9 +11,10 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_threads, "2")
 
-# The test helpers (oracles.py, site_server.py) live beside the tests that use them, in tests/gru_ref
-# (the library's tests) and tests/site (the site's); make them importable under any --import-mode.
-for _part in ("gru_ref", "site"):
+# The test helpers (oracles.py, site_server.py, exercise_oracles.py) live beside the tests that use them, in
+# tests/gru_ref (the library's tests), tests/site (the site's) and tests/quiz (the exercises'); make them
+# importable under any --import-mode.
+for _part in ("gru_ref", "site", "quiz"):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), _part))
 
 from pathlib import Path  # noqa: E402

@@ -1,32 +1,23 @@
 """The Conventions chapter's exercises (quizzes/exercises/conventions.yml): every final answer against an
 oracle that is not gru_ref: an LSTMCell loaded with the exercise's state_dict against the notes' step
 written here, a real Keras GRU against a PyTorch GRU loaded with the answer, torch.nn.GRUCell (weights
-packed here from PyTorch's documentation) for the flipped gate, and the snippets, run here as the page
+packed from PyTorch's documentation in exercise_oracles.py) for the flipped gate, and the snippets, run here as the page
 shows them, against a PyTorch GRU loaded with the exercise's state_dict."""
 import dataclasses
 import html
 import re
 
+import exercise_oracles as shared
 import numpy as np
 import oracles
 import pytest
+from exercise_oracles import sigmoid, torch_gru_cell
 
-from quiz import bank, exercises, mutations
+from quiz import bank, exercises
 
 CHAPTER = "conventions"
-
-
-def solutions():
-    return [(item, solution) for item, solution in exercises.load_exercises() if item.chapter == CHAPTER]
-
-
-def sigmoid(a):
-    return 1 / (1 + np.exp(-a))
-
-
-def general_inputs(d, n, count=20):
-    rng = np.random.default_rng(0)
-    return rng.normal(size=(count, d)), rng.uniform(-1, 1, (count, n)), rng.uniform(-2, 2, (count, n))
+ORACLES = shared.ChapterOracles(CHAPTER)
+test_every_exercise_of_the_chapter_has_an_oracle, test_answers_agree_with_the_oracle = ORACLES.tests()
 
 
 def notes_lstm(w, x, H_prev, C_prev):
@@ -37,22 +28,21 @@ def notes_lstm(w, x, H_prev, C_prev):
     return sigmoid(pre("o")) * np.tanh(C), C
 
 
-def lstm_state_dict_oracle(solution):
+@ORACLES.check_by_running("lstm-from-state-dict")
+def lstm_state_dict_oracle(item, solution):
     """The unpacked weights are right when the notes' LSTM written here with them gives what an LSTMCell
     loaded with the state_dict gives, on inputs and states in general position."""
     torch = oracles.import_torch()
-    packed = solution.given["state_dict"]
-    d, n = packed["weight_ih_l0"].shape[1], packed["weight_hh_l0"].shape[1]
-    cell = torch.nn.LSTMCell(d, n, dtype=torch.float64)
-    cell.load_state_dict({name.removesuffix("_l0"): torch.tensor(value) for name, value in packed.items()})
-    xs, hs, cs = general_inputs(d, n)
+    cell = shared.torch_cell_from_state_dict(torch, torch.nn.LSTMCell, solution.given["state_dict"])
+    xs, hs, cs = shared.general_inputs(cell.input_size, cell.hidden_size)
     expected = [v.detach().numpy() for v in cell(torch.tensor(xs), (torch.tensor(hs), torch.tensor(cs)))]
     assert sorted(solution.answers) == sorted(f"{kind}_{key}" for kind in "UWb" for key in "fico")
     for got, want, name in zip(notes_lstm(solution.answers, xs, hs, cs), expected, ("H", "C")):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=f"the unpacked weights: {name}")
 
 
-def keras_to_torch_oracle(solution):
+@ORACLES.check_by_running("keras-gru-to-torch")
+def keras_to_torch_oracle(item, solution):
     """The answer is right when a PyTorch GRU loaded with it computes what a real Keras GRU holding the
     exercise's arrays computes, on a sequence in general position."""
     torch = oracles.import_torch()
@@ -70,23 +60,16 @@ def keras_to_torch_oracle(solution):
     np.testing.assert_allclose(by_torch, by_keras, rtol=0, atol=1e-9, err_msg="PyTorch with the answer vs Keras")
 
 
-def flip_oracle(solution):
+@ORACLES.check_by_running("update-flip")
+def flip_oracle(item, solution):
     """z by hand from the update gate's weights negated here, and H from nn.GRUCell with the notes'
     weights (PyTorch's z is the notes' u); Chung et al.'s interpolation with the answer's z must give it."""
     torch = oracles.import_torch()
     w, x, H_prev = solution.given["weights"], solution.given["x"], solution.given["H_prev"]
-    d, n = w["U_u"].shape
-    cell = torch.nn.GRUCell(d, n, dtype=torch.float64)
-    zero = np.zeros(n)
-    with torch.no_grad():
-        cell.weight_ih.copy_(torch.tensor(np.concatenate([w["U_r"].T, w["U_u"].T, w["U_h"].T])))
-        cell.weight_hh.copy_(torch.tensor(np.concatenate([w["W_r"].T, w["W_u"].T, w["W_h"].T])))
-        cell.bias_ih.copy_(torch.tensor(np.concatenate([w["b_r"], w["b_u"], w["b_h"]])))
-        cell.bias_hh.copy_(torch.tensor(np.concatenate([zero, zero, w["b_Wh"]])))
-    H = cell(torch.tensor(x)[None, :], torch.tensor(H_prev)[None, :])[0].detach().numpy()
+    H = torch_gru_cell(torch, w)(torch.tensor(x)[None, :], torch.tensor(H_prev)[None, :])[0].detach().numpy()
     expected = {"U_z": -w["U_u"], "W_z": -w["W_u"], "b_z": -w["b_u"],
                 "z": sigmoid(x @ -w["U_u"] + H_prev @ -w["W_u"] - w["b_u"]), "H": H}
-    check(solution, expected)
+    shared.assert_answers_close(item, solution.answers, expected, atol=1e-12)
     u = 1 - solution.answers["z"]
     H_tilde = (H - u * H_prev) / (1 - u)  # PyTorch's candidate, from its H
     z = solution.answers["z"]
@@ -109,7 +92,8 @@ def run(code, sd, x, H_prev):
     return scope["H"]
 
 
-def snippet_oracle(solution, item):
+@ORACLES.check_by_running("snippet-fix")
+def snippet_oracle(item, solution):
     """Run the page's snippet and its fix on the state_dict of a real PyTorch GRU holding the exercise's
     numbers: the snippet must differ from the layer, the fix must equal it."""
     torch = oracles.import_torch()
@@ -122,36 +106,7 @@ def snippet_oracle(solution, item):
     buggy = run(code, sd, x, H_prev)
     assert np.abs(buggy - by_torch).max() > 1e-3, "the shown snippet computes what PyTorch computes"
     np.testing.assert_allclose(run(fixed, sd, x, H_prev), by_torch, rtol=0, atol=1e-12, err_msg="the fix")
-    check(solution, {"H_buggy": buggy, "H_fixed": by_torch})
-
-
-def check(solution, expected):
-    assert sorted(expected) == sorted(solution.answers)
-    for name, value in expected.items():
-        np.testing.assert_allclose(solution.answers[name], value, rtol=0, atol=1e-12, err_msg=name)
-
-
-ORACLES = {"lstm-from-state-dict": lambda solution, item: lstm_state_dict_oracle(solution),
-           "keras-gru-to-torch": lambda solution, item: keras_to_torch_oracle(solution),
-           "update-flip": lambda solution, item: flip_oracle(solution),
-           "snippet-fix": snippet_oracle}
-
-
-def assert_agrees(item, solution):
-    assert sorted(solution.answers) == sorted(item.exercise.answers)
-    ORACLES[item.exercise.solver](solution, item)
-
-
-def test_every_exercise_of_the_chapter_has_an_oracle():
-    found = solutions()
-    assert len(found) >= 4
-    missing = sorted({item.exercise.solver for item, _ in found} - set(ORACLES))
-    assert not missing, f"solvers of {CHAPTER} exercises without an oracle here: {missing}"
-
-
-@pytest.mark.parametrize("item, solution", solutions(), ids=[item.exercise.id for item, _ in solutions()])
-def test_answers_agree_with_the_oracle(item, solution):
-    assert_agrees(item, solution)
+    shared.assert_answers_close(item, solution.answers, {"H_buggy": buggy, "H_fixed": by_torch}, atol=1e-12)
 
 
 def code_blocks(shown):
@@ -164,7 +119,7 @@ def test_the_page_shows_the_snippets_that_run():
     """The snippet is one code block of the task, and its fixed lines one of the solution, exactly as the
     oracle above runs them: what the reader sees is what runs."""
     shown_any = False
-    for number, (item, solution) in enumerate(solutions(), start=1):
+    for number, (item, solution) in enumerate(shared.solutions(CHAPTER), start=1):
         if item.exercise.solver != "snippet-fix":
             continue
         shown = exercises.exercise_html(item, solution, number)
@@ -177,39 +132,35 @@ def test_the_page_shows_the_snippets_that_run():
     assert shown_any
 
 
-def solved(solver):
-    return next((item, solution) for item, solution in solutions() if item.exercise.solver == solver)
-
-
 def test_an_lstm_state_dict_read_in_the_notes_order_is_caught():
-    item, solution = solved("lstm-from-state-dict")
+    item, solution = shared.solved(CHAPTER, "lstm-from-state-dict")
     w = solution.answers
     swapped = {**w, **{f"{kind}_{a}": w[f"{kind}_{b}"] for kind in "UWb" for a, b in (("f", "i"), ("i", "f"))}}
     with pytest.raises(AssertionError, match="unpacked weights"):
-        assert_agrees(item, dataclasses.replace(solution, answers=swapped))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=swapped))
 
 
 def test_a_keras_conversion_without_the_reorder_is_caught():
-    item, solution = solved("keras-gru-to-torch")
+    item, solution = shared.solved(CHAPTER, "keras-gru-to-torch")
     kernel, recurrent, bias = (solution.given[k] for k in ("kernel", "recurrent_kernel", "bias"))
     kept_order = {"weight_ih_l0": kernel.T, "weight_hh_l0": recurrent.T, "bias_ih_l0": bias[0], "bias_hh_l0": bias[1]}
     with pytest.raises(AssertionError, match="PyTorch with the answer vs Keras"):
-        assert_agrees(item, dataclasses.replace(solution, answers=kept_order))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=kept_order))
 
 
 def test_a_flip_that_takes_one_minus_the_weights_is_caught():
-    item, solution = solved("update-flip")
+    item, solution = shared.solved(CHAPTER, "update-flip")
     w = solution.given["weights"]
     wrong = {**solution.answers, "U_z": 1 - w["U_u"], "W_z": 1 - w["W_u"], "b_z": 1 - w["b_u"]}
     with pytest.raises(AssertionError, match="U_z"):
-        assert_agrees(item, dataclasses.replace(solution, answers=wrong))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=wrong))
 
 
 def test_a_fix_that_keeps_the_bug_is_caught():
-    item, solution = solved("snippet-fix")
+    item, solution = shared.solved(CHAPTER, "snippet-fix")
     unfixed = item.exercise.model_copy(update={"params": {**item.exercise.params, "fix": []}})
     with pytest.raises(AssertionError, match="the fix"):
-        snippet_oracle(solution, dataclasses.replace(item, exercise=unfixed))
+        snippet_oracle(dataclasses.replace(item, exercise=unfixed), solution)
 
 
 CONVENTION_BUGS = ("torch-gru-order-as-keras", "torch-lstm-order-wrong", "gru-flipped-interpolation",
@@ -218,19 +169,12 @@ CONVENTION_BUGS = ("torch-gru-order-as-keras", "torch-lstm-order-wrong", "gru-fl
 
 @pytest.mark.parametrize("name", CONVENTION_BUGS)
 def test_a_bug_planted_in_gru_ref_stops_a_conventions_exercise(name):
-    bug = next(b for b in mutations.BUGS if b.name == name)
-    loaded, failed = solutions(), []
-    with mutations.planted(bug):
-        for item, _ in loaded:
-            try:
-                exercises.solve(item)
-            except bank.BankError:
-                failed.append(item.exercise.id)
-    assert failed, f"no Conventions exercise notices {name}: {bug.description}"
+    bug, stopped = shared.exercises_stopped_by(name, shared.solutions(CHAPTER))
+    assert stopped, f"no Conventions exercise notices {name}: {bug.description}"
 
 
 def test_a_fix_for_a_line_the_snippet_lacks_names_file_line_and_exercise(tmp_path):
-    item, _ = solved("snippet-fix")
+    item, _ = shared.solved(CHAPTER, "snippet-fix")
     source = item.path.read_text(encoding="utf-8")
     wrong = item.exercise.params["fix"][0][0]
     broken = source.replace(repr(wrong), repr(wrong + "  # not a line of the snippet"), 1)  # a quoted YAML string

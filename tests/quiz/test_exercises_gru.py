@@ -1,54 +1,36 @@
 """The GRU chapter's exercises (quizzes/exercises/gru.yml): every final answer against an oracle that is
-not gru_ref: torch.nn.GRUCell with its weights packed here from PyTorch's documentation, autograd and
-finite differences for the Jacobian, Cho et al.'s candidate written out here in numpy, real PyTorch and
-Keras layers for the counts, and a GRUCell loaded with the exercise's state_dict for the unpacking."""
+not gru_ref: torch.nn.GRUCell with its weights packed from PyTorch's documentation (in exercise_oracles.py),
+autograd and finite differences for the Jacobian, Cho et al.'s candidate written out here in numpy, real
+PyTorch and Keras layers for the counts, and a GRUCell loaded with the exercise's state_dict for the
+unpacking, checked by running the notes' step written here with the answer."""
 import dataclasses
 
+import exercise_oracles as shared
 import numpy as np
 import oracles
 import pytest
-
-from quiz import exercises
+from exercise_oracles import sigmoid, torch_gru_cell
 
 CHAPTER = "gru"
+ORACLES = shared.ChapterOracles(CHAPTER)
+test_every_exercise_of_the_chapter_has_an_oracle, test_answers_agree_with_the_oracle = ORACLES.tests()
 
 
-def solutions():
-    return [(item, solution) for item, solution in exercises.load_exercises() if item.chapter == CHAPTER]
-
-
-def torch_cell(torch, w):
-    """nn.GRUCell in float64 holding the notes' weights. PyTorch's documentation: rows (r, z, n), matrices
-    that multiply column vectors (the notes' transposes), z is the notes' u, and n's recurrent bias is
-    b_Wh, inside the reset; the gates' second biases are zero."""
-    d, n = w["U_u"].shape
-    cell = torch.nn.GRUCell(d, n, dtype=torch.float64)
-    zero = np.zeros(n)
-    with torch.no_grad():
-        cell.weight_ih.copy_(torch.tensor(np.concatenate([w["U_r"].T, w["U_u"].T, w["U_h"].T])))
-        cell.weight_hh.copy_(torch.tensor(np.concatenate([w["W_r"].T, w["W_u"].T, w["W_h"].T])))
-        cell.bias_ih.copy_(torch.tensor(np.concatenate([w["b_r"], w["b_u"], w["b_h"]])))
-        cell.bias_hh.copy_(torch.tensor(np.concatenate([zero, zero, w["b_Wh"]])))
-    return cell
-
-
-def sigmoid(a):
-    return 1 / (1 + np.exp(-a))
-
-
+@ORACLES.expected_answers_of("gru-step")
 def step_oracle(given, params):
     torch = oracles.import_torch()
     w, x, H_prev = given["weights"], given["x"], given["H_prev"]
-    H = torch_cell(torch, w)(torch.tensor(x)[None, :], torch.tensor(H_prev)[None, :])[0].detach().numpy()
+    H = torch_gru_cell(torch, w)(torch.tensor(x)[None, :], torch.tensor(H_prev)[None, :])[0].detach().numpy()
     u = sigmoid(x @ w["U_u"] + H_prev @ w["W_u"] + w["b_u"])
     r = sigmoid(x @ w["U_r"] + H_prev @ w["W_r"] + w["b_r"])
     # PyTorch's H = (1 - z) n + z h, solved for its candidate n: the cell gives H, the gates are by hand
     return {"u": u, "r": r, "H_tilde": (H - u * H_prev) / (1 - u), "H": H}
 
 
+@ORACLES.expected_answers_of("gru-jacobian")
 def jacobian_oracle(given, params):
     torch = oracles.import_torch()
-    cell = torch_cell(torch, given["weights"])
+    cell = torch_gru_cell(torch, given["weights"])
     x = torch.tensor(given["x"])[None, :]
 
     def step(h):
@@ -64,6 +46,7 @@ def jacobian_oracle(given, params):
     return {"J": by_torch}
 
 
+@ORACLES.expected_answers_of("gru-parameter-count")
 def count_oracle(given, params):
     torch = oracles.import_torch()
     keras = oracles.import_keras()
@@ -78,6 +61,7 @@ def count_oracle(given, params):
     return counts
 
 
+@ORACLES.expected_answers_of("gru-reset-placement")
 def reset_oracle(given, params):
     w, x, H_prev = given["weights"], given["x"], given["H_prev"]
     after = step_oracle(given, params)["H_tilde"]
@@ -86,17 +70,16 @@ def reset_oracle(given, params):
     return {"H_tilde_after": after, "H_tilde_before": before}
 
 
-def state_dict_oracle(given, params):
+@ORACLES.check_by_running("gru-from-state-dict")
+def state_dict_check(item, solution):
     """The unpacked weights are right when the notes' equations, written here with them, give what a
     GRUCell loaded with the state_dict gives, on inputs and states in general position."""
     torch = oracles.import_torch()
-    packed = given["state_dict"]
-    n = packed["weight_hh_l0"].shape[1]
-    cell = torch.nn.GRUCell(packed["weight_ih_l0"].shape[1], n, dtype=torch.float64)
-    cell.load_state_dict({name.removesuffix("_l0"): torch.tensor(value) for name, value in packed.items()})
-    rng = np.random.default_rng(0)
-    xs, hs = rng.normal(size=(20, packed["weight_ih_l0"].shape[1])), rng.uniform(-1, 1, (20, n))
-    return {"torch": cell(torch.tensor(xs), torch.tensor(hs)).detach().numpy(), "xs": xs, "hs": hs}
+    cell = shared.torch_cell_from_state_dict(torch, torch.nn.GRUCell, solution.given["state_dict"])
+    xs, hs, _ = shared.general_inputs(cell.input_size, cell.hidden_size)
+    np.testing.assert_allclose(notes_step(solution.answers, xs, hs),
+                               cell(torch.tensor(xs), torch.tensor(hs)).detach().numpy(),
+                               rtol=0, atol=1e-12, err_msg=f"{item.exercise.id}: the unpacked weights")
 
 
 def notes_step(w, x, H_prev):
@@ -106,64 +89,30 @@ def notes_step(w, x, H_prev):
     return u * H_prev + (1 - u) * H_tilde
 
 
-ORACLES = {"gru-step": step_oracle, "gru-jacobian": jacobian_oracle, "gru-parameter-count": count_oracle,
-           "gru-reset-placement": reset_oracle}
-
-
-def assert_agrees(item, solution):
-    if item.exercise.solver == "gru-from-state-dict":
-        expected = state_dict_oracle(solution.given, item.exercise.params)
-        assert sorted(solution.answers) == sorted(item.exercise.answers)
-        np.testing.assert_allclose(notes_step(solution.answers, expected["xs"], expected["hs"]), expected["torch"],
-                                   rtol=0, atol=1e-12, err_msg=f"{item.exercise.id}: the unpacked weights")
-        return
-    expected = ORACLES[item.exercise.solver](solution.given, item.exercise.params)
-    assert sorted(expected) == sorted(solution.answers) == sorted(item.exercise.answers)
-    for name, value in expected.items():
-        np.testing.assert_allclose(solution.answers[name], value, rtol=0, atol=1e-9,
-                                   err_msg=f"{item.exercise.id}: {name}")
-
-
-def test_every_exercise_of_the_chapter_has_an_oracle():
-    found = solutions()
-    assert len(found) >= 4
-    missing = sorted({item.exercise.solver for item, _ in found} - set(ORACLES) - {"gru-from-state-dict"})
-    assert not missing, f"solvers of {CHAPTER} exercises without an oracle here: {missing}"
-
-
-@pytest.mark.parametrize("item, solution", solutions(), ids=[item.exercise.id for item, _ in solutions()])
-def test_answers_agree_with_the_oracle(item, solution):
-    assert_agrees(item, solution)
-
-
-def solved(solver):
-    return next((item, solution) for item, solution in solutions() if item.exercise.solver == solver)
-
-
 @pytest.mark.parametrize("solver, swap", [("gru-step", ("u", "r")), ("gru-reset-placement",
                                                                       ("H_tilde_after", "H_tilde_before"))])
 def test_a_solver_that_swaps_two_values_is_caught(solver, swap):
-    item, solution = solved(solver)
+    item, solution = shared.solved(CHAPTER, solver)
     first, second = swap
     wrong = dataclasses.replace(solution, answers={**solution.answers, first: solution.answers[second],
                                                    second: solution.answers[first]})
     with pytest.raises(AssertionError, match=first):
-        assert_agrees(item, wrong)
+        ORACLES.assert_agrees(item, wrong)
 
 
 def test_a_state_dict_read_in_keras_order_is_caught():
-    item, solution = solved("gru-from-state-dict")
+    item, solution = shared.solved(CHAPTER, "gru-from-state-dict")
     w = solution.answers
     swapped = {**w, "U_u": w["U_r"], "U_r": w["U_u"], "W_u": w["W_r"], "W_r": w["W_u"], "b_u": w["b_r"],
                "b_r": w["b_u"]}
     with pytest.raises(AssertionError, match="unpacked weights"):
-        assert_agrees(item, dataclasses.replace(solution, answers=swapped))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=swapped))
 
 
 def test_a_jacobian_without_the_candidate_term_is_caught():
-    item, solution = solved("gru-jacobian")
+    item, solution = shared.solved(CHAPTER, "gru-jacobian")
     w, step = solution.given["weights"], step_oracle(solution.given, {})
     u, H_prev = step["u"], solution.given["H_prev"]
     partial = np.diag(u) + w["W_u"] @ np.diag(u * (1 - u) * (H_prev - step["H_tilde"]))  # forgot dH̃/dH_{t-1}
     with pytest.raises(AssertionError, match="J"):
-        assert_agrees(item, dataclasses.replace(solution, answers={"J": partial}))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers={"J": partial}))

@@ -1,24 +1,23 @@
 """The GRU vs LSTM chapter's exercises (quizzes/exercises/gru-vs-lstm.yml): every final answer against an
 oracle that is not gru_ref: real PyTorch and Keras layers for the counts, PyTorch's FLOP counter and its
 dispatcher (which sees every sigmoid and tanh a cell evaluates) for the cost of a step, a search over real
-PyTorch models for the budget, and torch.nn.GRUCell and LSTMCell, weights packed here from PyTorch's
-documentation, for the coupled cell."""
+PyTorch models for the budget, and torch.nn.GRUCell and LSTMCell, weights packed from PyTorch's
+documentation (the GRUCell's in exercise_oracles.py, the coupled LSTMCell's here), for the coupled cell."""
 import dataclasses
 
+import exercise_oracles as shared
 import numpy as np
 import oracles
 import pytest
-
-from quiz import exercises
+from exercise_oracles import sigmoid, torch_gru_cell
 
 CHAPTER = "gru-vs-lstm"
 OPEN = 40.0  # a bias that holds a sigmoid at 1 to double precision
+ORACLES = shared.ChapterOracles(CHAPTER)
+test_every_exercise_of_the_chapter_has_an_oracle, test_answers_agree_with_the_oracle = ORACLES.tests()
 
 
-def solutions():
-    return [(item, solution) for item, solution in exercises.load_exercises() if item.chapter == CHAPTER]
-
-
+@ORACLES.expected_answers_of("parameter-ratio")
 def count_oracle(given, params):
     torch = oracles.import_torch()
     keras = oracles.import_keras()
@@ -34,6 +33,7 @@ def count_oracle(given, params):
     return answers
 
 
+@ORACLES.expected_answers_of("step-cost")
 def step_cost_oracle(given, params):
     """Multiply-adds from PyTorch's FLOP counter (an addmm of m x k by k x n counts 2mkn), and the entries
     that pass through sigmoid and tanh, seen by a dispatch mode, for one step of a real cell."""
@@ -68,6 +68,7 @@ def step_cost_oracle(given, params):
     return answers
 
 
+@ORACLES.expected_answers_of("budget-sizes")
 def budget_oracle(given, params):
     """The largest n whose real PyTorch model (layer and linear readout) fits the budget, by search."""
     torch = oracles.import_torch()
@@ -86,24 +87,19 @@ def budget_oracle(given, params):
     return answers
 
 
-def sigmoid(a):
-    return 1 / (1 + np.exp(-a))
-
-
+@ORACLES.expected_answers_of("coupled-gates")
 def coupled_oracle(given, params):
-    """The GRU through nn.GRUCell; the coupled LSTM through nn.LSTMCell, its rows (i, f, g, o) packed here
-    from the exercise's description: i = 1 - f by negated weights, o = 1 by a large bias."""
+    """The GRU through nn.GRUCell with the notes' weights; the coupled LSTM through nn.LSTMCell, its rows
+    (i, f, g, o) packed here from the exercise's description: i = 1 - f by negated weights, o = 1 by a large
+    bias."""
     torch = oracles.import_torch()
     w, x, H_prev = given["weights"], torch.tensor(given["x"])[None, :], torch.tensor(given["H_prev"])[None, :]
     d, n = w["U_u"].shape
     zeros_b, zeros_U, zeros_W = np.zeros(n), np.zeros((n, d)), np.zeros((n, n))
-    gru = torch.nn.GRUCell(d, n, dtype=torch.float64)
+    gru = torch_gru_cell(torch, w)
     lstm = torch.nn.LSTMCell(d, n, dtype=torch.float64)
     with torch.no_grad():
         for parameter, value in (
-                (gru.weight_ih, [w["U_r"].T, w["U_u"].T, w["U_h"].T]),
-                (gru.weight_hh, [w["W_r"].T, w["W_u"].T, w["W_h"].T]),
-                (gru.bias_ih, [w["b_r"], w["b_u"], w["b_h"]]), (gru.bias_hh, [zeros_b, zeros_b, w["b_Wh"]]),
                 (lstm.weight_ih, [-w["U_u"].T, w["U_u"].T, w["U_h"].T, zeros_U]),
                 (lstm.weight_hh, [-w["W_u"].T, w["W_u"].T, w["W_h"].T, zeros_W]),
                 (lstm.bias_ih, [-w["b_u"], w["b_u"], w["b_h"] + w["b_Wh"], np.full(n, OPEN)]),
@@ -117,53 +113,25 @@ def coupled_oracle(given, params):
             "C_tilde": (C - u * given["H_prev"]) / (1 - u)}
 
 
-ORACLES = {"parameter-ratio": count_oracle, "step-cost": step_cost_oracle, "budget-sizes": budget_oracle,
-           "coupled-gates": coupled_oracle}
-
-
-def assert_agrees(item, solution):
-    expected = ORACLES[item.exercise.solver](solution.given, item.exercise.params)
-    assert sorted(expected) == sorted(solution.answers) == sorted(item.exercise.answers)
-    for name, value in expected.items():
-        np.testing.assert_allclose(solution.answers[name], value, rtol=0, atol=1e-9,
-                                   err_msg=f"{item.exercise.id}: {name}")
-
-
-def test_every_exercise_of_the_chapter_has_an_oracle():
-    found = solutions()
-    assert len(found) >= 4
-    missing = sorted({item.exercise.solver for item, _ in found} - set(ORACLES))
-    assert not missing, f"solvers of {CHAPTER} exercises without an oracle here: {missing}"
-
-
-@pytest.mark.parametrize("item, solution", solutions(), ids=[item.exercise.id for item, _ in solutions()])
-def test_answers_agree_with_the_oracle(item, solution):
-    assert_agrees(item, solution)
-
-
-def solved(solver):
-    return next((item, solution) for item, solution in solutions() if item.exercise.solver == solver)
-
-
 def test_sizes_scaled_by_the_ratio_of_blocks_are_caught():
     """The misconception the budget exercise is about: the GRU's n taken as 4/3 of the LSTM's."""
-    item, solution = solved("budget-sizes")
+    item, solution = shared.solved(CHAPTER, "budget-sizes")
     wrong = {**solution.answers, "n_gru": int(4 * solution.answers["n_lstm"] / 3)}
     with pytest.raises(AssertionError, match="n_gru"):
-        assert_agrees(item, dataclasses.replace(solution, answers=wrong))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=wrong))
 
 
 def test_a_coupled_lstm_that_keeps_the_reset_is_caught():
     """Giving the LSTM's candidate the GRU's reset makes C equal the GRU's H: the oracle tells them apart."""
-    item, solution = solved("coupled-gates")
+    item, solution = shared.solved(CHAPTER, "coupled-gates")
     wrong = {**solution.answers, "C": solution.answers["H_gru"], "C_tilde": solution.answers["H_tilde"]}
     with pytest.raises(AssertionError, match="C"):
-        assert_agrees(item, dataclasses.replace(solution, answers=wrong))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=wrong))
 
 
 def test_macs_that_count_the_biases_are_caught():
-    item, solution = solved("step-cost")
+    item, solution = shared.solved(CHAPTER, "step-cost")
     n = solution.given["hidden"]
     wrong = {**solution.answers, "gru_matmul_macs": solution.answers["gru_matmul_macs"] + 3 * n}
     with pytest.raises(AssertionError, match="gru_matmul_macs"):
-        assert_agrees(item, dataclasses.replace(solution, answers=wrong))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=wrong))

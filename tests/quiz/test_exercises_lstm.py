@@ -4,21 +4,15 @@ finite differences for the cell-state Jacobian), real PyTorch and Keras layers f
 gates written out here in numpy."""
 import dataclasses
 
+import exercise_oracles as shared
 import numpy as np
 import oracles
 import pytest
-
-from quiz import bank, exercises, mutations
+from exercise_oracles import sigmoid
 
 CHAPTER = "lstm"
-
-
-def solutions():
-    return [(item, solution) for item, solution in exercises.load_exercises() if item.chapter == CHAPTER]
-
-
-def sigmoid(a):
-    return 1 / (1 + np.exp(-a))
+ORACLES = shared.ChapterOracles(CHAPTER)
+test_every_exercise_of_the_chapter_has_an_oracle, test_answers_agree_with_the_oracle = ORACLES.tests()
 
 
 def torch_cell(torch, w, forget_shift=0.0):
@@ -41,6 +35,7 @@ def gate(w, key, x, H_prev):
     return sigmoid(x @ w[f"U_{key}"] + H_prev @ w[f"W_{key}"] + w[f"b_{key}"])
 
 
+@ORACLES.expected_answers_of("lstm-step")
 def step_oracle(given, params):
     torch = oracles.import_torch()
     w, x, H_prev, C_prev = given["weights"], given["x"], given["H_prev"], given["C_prev"]
@@ -51,6 +46,7 @@ def step_oracle(given, params):
     return {"f": f, "i": i, "o": o, "C_tilde": (C - f * C_prev) / i, "C": C, "H": H}
 
 
+@ORACLES.expected_answers_of("lstm-cell-path")
 def cell_path_oracle(given, params):
     torch = oracles.import_torch()
     x, H_prev, C_prev = (torch.tensor(given[k])[None, :] for k in ("x", "H_prev", "C_prev"))
@@ -73,6 +69,7 @@ def cell_path_oracle(given, params):
     return answers
 
 
+@ORACLES.expected_answers_of("lstm-parameter-count")
 def count_oracle(given, params):
     torch = oracles.import_torch()
     keras = oracles.import_keras()
@@ -82,6 +79,7 @@ def count_oracle(given, params):
             "keras_total": keras.Sequential([keras.Input((None, d)), *stack]).count_params()}
 
 
+@ORACLES.expected_answers_of("lstm-memory-unit")
 def memory_oracle(given, params):
     torch = oracles.import_torch()
     w = given["weights"]
@@ -97,53 +95,25 @@ def memory_oracle(given, params):
     return {"C": np.array(Cs), "H": np.array(Hs), "kept": float(np.prod(forget[last_write + 1:]))}
 
 
-ORACLES = {"lstm-step": step_oracle, "lstm-cell-path": cell_path_oracle, "lstm-parameter-count": count_oracle,
-           "lstm-memory-unit": memory_oracle}
-
-
-def assert_agrees(item, solution):
-    expected = ORACLES[item.exercise.solver](solution.given, item.exercise.params)
-    assert sorted(expected) == sorted(solution.answers) == sorted(item.exercise.answers)
-    for name, value in expected.items():
-        np.testing.assert_allclose(solution.answers[name], value, rtol=0, atol=1e-9,
-                                   err_msg=f"{item.exercise.id}: {name}")
-
-
-def test_every_exercise_of_the_chapter_has_an_oracle():
-    found = solutions()
-    assert len(found) >= 4
-    missing = sorted({item.exercise.solver for item, _ in found} - set(ORACLES))
-    assert not missing, f"solvers of {CHAPTER} exercises without an oracle here: {missing}"
-
-
-@pytest.mark.parametrize("item, solution", solutions(), ids=[item.exercise.id for item, _ in solutions()])
-def test_answers_agree_with_the_oracle(item, solution):
-    assert_agrees(item, solution)
-
-
-def solved(solver):
-    return next((item, solution) for item, solution in solutions() if item.exercise.solver == solver)
-
-
 def test_a_solver_that_swaps_forget_and_input_is_caught():
-    item, solution = solved("lstm-step")
+    item, solution = shared.solved(CHAPTER, "lstm-step")
     a = solution.answers
     with pytest.raises(AssertionError, match="lstm-step-by-hand: f"):
-        assert_agrees(item, dataclasses.replace(solution, answers={**a, "f": a["i"], "i": a["f"]}))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers={**a, "f": a["i"], "i": a["f"]}))
 
 
 def test_a_cell_path_with_the_bias_shifted_twice_is_caught():
-    item, solution = solved("lstm-cell-path")
+    item, solution = shared.solved(CHAPTER, "lstm-cell-path")
     w, given = solution.given["weights"], solution.given
     twice = np.diag(sigmoid(given["x"] @ w["U_f"] + given["H_prev"] @ w["W_f"] + w["b_f"] + 2 * given["shift"]))
     with pytest.raises(AssertionError, match="J_biased"):
-        assert_agrees(item, dataclasses.replace(solution, answers={**solution.answers, "J_biased": twice}))
+        ORACLES.assert_agrees(item, dataclasses.replace(solution, answers={**solution.answers, "J_biased": twice}))
 
 
 def test_the_memory_unit_keeps_its_value():
     """What the exercise is for: after the write, C stays within 5% of the stored value while the values
     read change by more than that."""
-    _, solution = solved("lstm-memory-unit")
+    _, solution = shared.solved(CHAPTER, "lstm-memory-unit")
     C, xs, w = solution.answers["C"], solution.given["xs"], solution.given["weights"]
     offered = np.tanh(xs @ w["U_c"] + w["b_c"])[:, 0]  # the candidate of each step (W = 0)
     assert np.all(np.abs(C[1:] - C[0]) < 0.05 * abs(C[0])), C
@@ -157,12 +127,5 @@ LSTM_BUGS = ("lstm-sigmoid-candidate", "lstm-output-without-tanh", "lstm-forget-
 
 @pytest.mark.parametrize("name", LSTM_BUGS)
 def test_a_bug_planted_in_gru_ref_stops_an_lstm_exercise(name):
-    bug = next(b for b in mutations.BUGS if b.name == name)
-    loaded, failed = solutions(), []
-    with mutations.planted(bug):
-        for item, _ in loaded:
-            try:
-                exercises.solve(item)
-            except bank.BankError:
-                failed.append(item.exercise.id)
-    assert failed, f"no LSTM exercise notices {name}: {bug.description}"
+    bug, stopped = shared.exercises_stopped_by(name, shared.solutions(CHAPTER))
+    assert stopped, f"no LSTM exercise notices {name}: {bug.description}"

@@ -3,18 +3,15 @@ not gru_ref: PyTorch's RNN cell and layer (autograd for the gradient, and finite
 PyTorch and Keras layers for the counts, and a loop written here for the steps below 1%."""
 import dataclasses
 
-import numpy as np
+import exercise_oracles as shared
 import oracles
 import pytest
 
-from quiz import exercises
 from quiz import misconceptions as mis
 
 CHAPTER = "rnn"
-
-
-def solutions():
-    return [(item, solution) for item, solution in exercises.load_exercises() if item.chapter == CHAPTER]
+ORACLES = shared.ChapterOracles(CHAPTER, atol=1e-10)
+test_every_exercise_of_the_chapter_has_an_oracle, test_answers_agree_with_the_oracle = ORACLES.tests()
 
 
 def torch_rnn(torch, weights, d, n):
@@ -37,6 +34,7 @@ def run_states(torch, given, H_0=None):
     return out[:, 0]
 
 
+@ORACLES.expected_answers_of("rnn-step")
 def step_oracle(given, params):
     torch = oracles.import_torch()
     w = given["weights"]
@@ -46,11 +44,13 @@ def step_oracle(given, params):
     return {"a": a, "H": out[0].detach().numpy()}
 
 
+@ORACLES.expected_answers_of("rnn-unroll-scalar")
 def unroll_oracle(given, params):
     torch = oracles.import_torch()
     return {"H": run_states(torch, given).detach().numpy()}
 
 
+@ORACLES.expected_answers_of("rnn-gradient-scalar")
 def gradient_oracle(given, params):
     torch = oracles.import_torch()
     H_0 = torch.tensor(given["H_0"])[None, :].requires_grad_(True)
@@ -68,6 +68,7 @@ def gradient_oracle(given, params):
     return {"gradient": gradient, "bound": w ** len(given["xs"]), "steps_below": steps}
 
 
+@ORACLES.expected_answers_of("rnn-parameter-count")
 def count_oracle(given, params):
     torch = oracles.import_torch()
     keras = oracles.import_keras()
@@ -78,34 +79,10 @@ def count_oracle(given, params):
     return {"torch_total": torch_total, "keras_total": stack.count_params()}
 
 
-ORACLES = {"rnn-step": step_oracle, "rnn-unroll-scalar": unroll_oracle, "rnn-gradient-scalar": gradient_oracle,
-           "rnn-parameter-count": count_oracle}
-
-
-def test_every_exercise_of_the_chapter_has_an_oracle():
-    found = solutions()
-    assert len(found) >= 4
-    missing = sorted({item.exercise.solver for item, _ in found} - set(ORACLES))
-    assert not missing, f"solvers of {CHAPTER} exercises without an oracle here: {missing}"
-
-
-def assert_agrees(item, solution):
-    expected = ORACLES[item.exercise.solver](solution.given, item.exercise.params)
-    assert sorted(expected) == sorted(solution.answers) == sorted(item.exercise.answers)
-    for name, value in expected.items():
-        np.testing.assert_allclose(solution.answers[name], value, rtol=0, atol=1e-10,
-                                   err_msg=f"{item.exercise.id}: {name}")
-
-
-@pytest.mark.parametrize("item, solution", solutions(), ids=[item.exercise.id for item, _ in solutions()])
-def test_answers_agree_with_the_oracle(item, solution):
-    assert_agrees(item, solution)
-
-
 def test_a_solver_that_sums_the_factors_is_caught():
-    item, solution = next((i, s) for i, s in solutions() if i.exercise.solver == "rnn-gradient-scalar")
+    item, solution = shared.solved(CHAPTER, "rnn-gradient-scalar")
     states = [float(solution.given["H_0"][0]), *run_states(oracles.import_torch(), solution.given).tolist()]
     summed = mis.hand_rnn_gradient(float(solution.given["weights"]["W"][0, 0]), states, mistake="sum-not-product")
     wrong = dataclasses.replace(solution, answers={**solution.answers, "gradient": summed})
     with pytest.raises(AssertionError, match="gradient"):
-        assert_agrees(item, wrong)
+        ORACLES.assert_agrees(item, wrong)
