@@ -13,7 +13,6 @@ twice). The files sit in a folder of their own, which quiz.bank.load_bank (quizz
 import dataclasses
 import functools
 import html
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -21,9 +20,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from sitegen.inline import inline_html
-from sitegen.mathml import DISPLAY_CLASS, latex_to_mathml
-from sitegen.source import code_html
+from sitegen.inline import blocks_html, inline_html
 
 from . import bank
 from .render import PLACEHOLDER, fill
@@ -149,45 +146,6 @@ def solve(item, docs=bank.DOCS):
 
 # ---------------------------------------------------------------- rendering
 
-LIST_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s+")
-DISPLAY = re.compile(r"^\$\$(.+)\$\$$", re.DOTALL)
-CODE_FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-
-
-def blocks_html(text):
-    """Markdown blocks as HTML: a ```python fenced block becomes highlighted code, a paragraph that is only
-    $$TeX$$ display math, a block whose lines start with "- " or "1. " a list, any other block a paragraph
-    of inline text (sitegen.inline: $TeX$, `code`, emphasis; the rest escaped, so nothing in an exercise
-    file reaches the page as markup)."""
-    text = str(text)
-    parts, start = [], 0
-    for fence in CODE_FENCE.finditer(text):
-        parts.append(_prose_html(text[start:fence.start()]))
-        parts.append(code_html(fence.group(1)))
-        start = fence.end()
-    parts.append(_prose_html(text[start:]))
-    return "".join(parts)
-
-
-def _prose_html(text):
-    parts = []
-    for block in (b.strip() for b in re.split(r"\n\s*\n", text.strip()) if b.strip()):
-        display = DISPLAY.match(block)
-        if display:
-            parts.append(f'<div class="{DISPLAY_CLASS}">{latex_to_mathml(display.group(1).strip(), display=True)}'
-                         "</div>")
-        elif LIST_ITEM.match(block):
-            items = re.split(r"\n(?=(?:[-*]|\d+\.)\s)", block)
-            first = int(block.split(".", 1)[0]) if block[0].isdigit() else None
-            # a numbered list interrupted by display math goes on with its own numbers
-            opening = "<ul>" if first is None else (f'<ol start="{first}">' if first != 1 else "<ol>")
-            parts.append(opening + "".join(f"<li>{inline_html(' '.join(LIST_ITEM.sub('', i, 1).split()))}</li>"
-                                           for i in items) + ("</ul>" if first is None else "</ol>"))
-        else:
-            parts.append(f"<p>{inline_html(' '.join(block.split()))}</p>")
-    return "".join(parts)
-
-
 def exercise_anchor(exercise_id):
     return f"ex-{exercise_id}"
 
@@ -201,13 +159,15 @@ def exercise_html(item, solution, number):
     where = item.where()
     _, headings = bank.page_headings(bank.DOCS / f"{item.chapter}.md")
     anchor = html.escape(exercise_anchor(e.id))
+    task = blocks_html(fill(e.task, solution.values, where), block_id=f"{anchor}-task")
+    worked = blocks_html(fill(e.solution, solution.values, where), block_id=f"{anchor}-solution")
     return (f'<section class="gr-exercise" id="{anchor}" data-id="{html.escape(e.id)}">'
             f'<h3 class="gr-exercise-title">Exercise {number}: {inline_html(e.title)}</h3>'
             f'<p class="gr-exercise-source">Practises <a href="#{html.escape(e.section)}">'
             f'{html.escape(headings.get(e.section, e.section))}</a></p>'
-            f'<div class="gr-exercise-task">{blocks_html(fill(e.task, solution.values, where))}</div>'
+            f'<div class="gr-exercise-task">{task}</div>'
             f'<details class="success gr-exercise-solution" data-search-exclude><summary>Solution</summary>'
-            f'{blocks_html(fill(e.solution, solution.values, where))}</details></section>')
+            f'{worked}</details></section>')
 
 
 @functools.lru_cache(maxsize=1)

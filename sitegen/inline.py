@@ -1,16 +1,22 @@
 """Short texts written with Markdown's inline marks and $TeX$, turned into inert HTML.
 
-For the text that generated content carries (table cells, quiz prompts and feedback): `$x_t$`
-becomes MathML, `` `code` `` code, `**bold**` and `*emphasis*` themselves, a blank line a new
-paragraph. Everything else is escaped, so a `<script>` written in a quiz file shows as text.
+For the text that generated content carries (table cells, quiz prompts and feedback, exercises):
+`$x_t$` becomes MathML, `` `code` `` code, `**bold**` and `*emphasis*` themselves, a blank line a new
+paragraph; a paragraph that is only `$$TeX$$` display math, one whose lines start with "- " or "1. "
+a list, a ```python fenced block highlighted code. Everything else is escaped, so a `<script>`
+written in a quiz file shows as text.
 """
 import html
 import json
 import re
 
-from .mathml import CLOSING, OPENING, inline_math_html, latex_to_mathml
+from .mathml import CLOSING, DISPLAY_CLASS, OPENING, inline_math_html, latex_to_mathml
+from .source import code_html
 
 TOKENS = re.compile(r"(\$[^$]+\$|`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*)")
+LIST_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s+")
+DISPLAY = re.compile(r"^\$\$(.+)\$\$$", re.DOTALL)
+CODE_FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def inline_html(text, math=latex_to_mathml):
@@ -42,10 +48,39 @@ def inline_html(text, math=latex_to_mathml):
     return "".join(parts)
 
 
-def blocks_html(text, math=latex_to_mathml):
-    """Paragraphs (separated by blank lines) of inline text, each in a <p>."""
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", str(text).strip()) if p.strip()]
-    return "".join(f"<p>{inline_html(p, math)}</p>" for p in paragraphs)
+def blocks_html(text, math=latex_to_mathml, block_id=None):
+    """Blocks (separated by blank lines) as HTML: paragraphs of inline text, display math, lists and
+    ```python code. Each code block gets the id `{block_id}-1`, `-2`, ... when `block_id` is given
+    (sitegen.source.code_html says why a page with two blocks under one id needs them)."""
+    text = str(text)
+    parts, start = [], 0
+    for number, fence in enumerate(CODE_FENCE.finditer(text), start=1):
+        parts.append(_prose_html(text[start:fence.start()], math))
+        parts.append(code_html(fence.group(1), block_id=f"{block_id}-{number}" if block_id else None))
+        start = fence.end()
+    parts.append(_prose_html(text[start:], math))
+    return "".join(parts)
+
+
+def _prose_html(text, math):
+    parts = []
+    for block in (b.strip() for b in re.split(r"\n\s*\n", text.strip()) if b.strip()):
+        display = DISPLAY.match(block)
+        if display and math is latex_to_mathml:
+            tex = display.group(1).strip()
+            parts.append(f'<div class="{DISPLAY_CLASS}">{latex_to_mathml(tex, display=True)}</div>')
+        elif display:
+            parts.append(f"<p>{math(display.group(1).strip())}</p>")
+        elif LIST_ITEM.match(block):
+            items = re.split(r"\n(?=(?:[-*]|\d+\.)\s)", block)
+            first = int(block.split(".", 1)[0]) if block[0].isdigit() else None
+            # a numbered list interrupted by display math goes on with its own numbers
+            opening = "<ul>" if first is None else (f'<ol start="{first}">' if first != 1 else "<ol>")
+            parts.append(opening + "".join(f"<li>{inline_html(' '.join(LIST_ITEM.sub('', i, 1).split()), math)}</li>"
+                                           for i in items) + ("</ul>" if first is None else "</ol>"))
+        else:
+            parts.append(f"<p>{inline_html(' '.join(block.split()), math)}</p>")
+    return "".join(parts)
 
 
 def script_json(data):

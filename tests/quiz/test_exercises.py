@@ -13,7 +13,7 @@ from exercise_oracles import exercises_stopped_by
 
 from quiz import bank, exercises
 from quiz.exercise_solvers import SOLVERS, Solution, solves
-from sitegen import fences
+from sitegen import fences, inline
 
 GOOD = """\
 - id: demo-step
@@ -166,15 +166,15 @@ def test_fence_options_are_checked():
 
 
 def test_markdown_blocks_lists_display_math_and_escaping():
-    shown = exercises.blocks_html("Some <b>text</b>.\n\n1. one\n2. two\n   more\n\n$$x_t$$\n\n3. three")
+    shown = inline.blocks_html("Some <b>text</b>.\n\n1. one\n2. two\n   more\n\n$$x_t$$\n\n3. three")
     assert shown.startswith("<p>Some &lt;b&gt;text&lt;/b&gt;.</p><ol><li>one</li><li>two more</li></ol>")
     assert '<div class="gr-math-display"><math' in shown
     assert shown.endswith('<ol start="3"><li>three</li></ol>')
 
 
 def test_a_python_fence_is_one_highlighted_code_block_even_with_blank_lines_and_markup_inside():
-    shown = exercises.blocks_html('Run:\n\n```python\nx = "<b>"\n\ny = 2  # $a$\n```\n\nThen $x$.')
-    before, block, after = re.split(r'(<div class="highlight">.*</div>)', shown, flags=re.DOTALL)
+    shown = inline.blocks_html('Run:\n\n```python\nx = "<b>"\n\ny = 2  # $a$\n```\n\nThen $x$.', block_id="ex-a")
+    before, block, after = re.split(r'(<div class="highlight" id="ex-a-1">.*</div>)', shown, flags=re.DOTALL)
     assert before == "<p>Run:</p>" and after.startswith("<p>Then ") and "<math" in after
     assert html.unescape(re.sub(r"<[^>]+>", "", block)) == 'x = "<b>"\n\ny = 2  # $a$\n'
     assert "<b>" not in block and "<math" not in block

@@ -112,7 +112,7 @@ def snippet_oracle(item, solution):
 def code_blocks(shown):
     """The text of every code block in rendered HTML, as a reader copies it."""
     return [html.unescape(re.sub(r"<[^>]+>", "", block))
-            for block in re.findall(r'<div class="highlight">.*?<code>(.*?)</code></pre></div>', shown, re.DOTALL)]
+            for block in re.findall(r'<div class="highlight"[^>]*>.*?<code>(.*?)</code></pre></div>', shown, re.DOTALL)]
 
 
 def test_the_page_shows_the_snippets_that_run():
