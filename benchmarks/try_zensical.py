@@ -36,7 +36,9 @@ ZENSICAL_VERSION = "0.0.73"
 VENV = ROOT / ".cache" / "zensical-venv"
 # What sitegen's fences and sitegen.mathml import, and what sitegen.cache asks the version of
 # (cache.LIBRARIES); pymdown-extensions, markdown, pygments and pyyaml also come with Zensical.
-NEEDED = ("numpy", "pymdown-extensions", "latex2mathml", "pyyaml", "fonttools", "brotli", "pydantic")
+# mkdocstrings: Zensical runs it itself for the API page, and stops when it is missing (it brings MkDocs).
+NEEDED = ("numpy", "pymdown-extensions", "latex2mathml", "pyyaml", "fonttools", "brotli", "pydantic",
+          "mkdocstrings", "mkdocstrings-python", "griffelib", "mkdocs-autorefs")
 
 
 def pinned_requirements():
@@ -71,6 +73,9 @@ def count(pattern, text):
     return len(re.findall(pattern, text))
 
 
+EXERCISE = r'class="gr-exercise"'
+
+
 def page(site, name):
     path = site / name
     return path.read_text(encoding="utf-8") if path.exists() else ""
@@ -81,6 +86,9 @@ def checks(site):
     gru = page(site, "gru.html")
     practice = page(site, "practice.html")
     index = page(site, "index.html")
+    api = page(site, "api.html")
+    printed = page(site, "print.html")
+    decks = sorted(p.name for p in (site / "slides").glob("*.html")) if (site / "slides").is_dir() else []
     pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.html"))}
     unrendered = sorted(name for name, text in pages.items() if "language-gru-" in text or "```gru-" in text)
     notebooks = sorted(p.name for p in (site / "notebooks").glob("*")) if (site / "notebooks").is_dir() else []
@@ -107,6 +115,13 @@ def checks(site):
         ('search dialog named "Search the notes" (hook)', 'aria-label="Search the notes"' in index,
          "; ".join(re.findall(r'<div class="md-search"[^>]*>', index)) or "no md-search"),
         ("iframe-worker shim from the site (offline)", 'src="./javascripts/iframe-worker/shim.js"' in gru, ""),
+        ("gru-exercises fence (class gr-exercise)", 'class="gr-exercise"' in gru,
+         f'gru.html {count(EXERCISE, gru)} exercises'),
+        ("API page by mkdocstrings, its docstring math as MathML", "doc-heading" in api and "<math" in api,
+         f'api.html {count("doc-heading", api)} doc headings, {count("<math", api)} <math>'),
+        ("slide decks (hooks on_files, on_env)", bool(decks), ", ".join(decks) or "no slides/*.html"),
+        ("print page filled with the chapters (hook on_page_context)", count("<math", printed) > 0,
+         f'print.html {count("<math", printed)} <math>'),
     ]
     return rows
 
