@@ -7,7 +7,8 @@ already drawn its diagrams, MathML, worked examples and quizzes) and returns the
   - per H2 section (an H3 starts a new slide): the section's display equations, figures, tables,
     worked examples and code, packed into as many slides as keep them at a readable size; the
     section's prose (paragraphs, lists, admonitions) becomes the speaker notes of the slide showing
-    what it introduces. A section with nothing to show shows its first list (or paragraph);
+    what it introduces, and a list of that prose (its key points) is also shown on that slide when it
+    fits there whole. A section with nothing to show shows its first list (or paragraph);
   - a few of the chapter's quiz questions, whose answer and explanation appear on the next step.
 Everything shown is the page's own markup, moved, never rewritten; only links are re-aimed from the
 deck's folder. What the page keeps folded (a worked example's per-step <details>) and what needs the
@@ -284,7 +285,20 @@ def _section_slides(title, anchor, blocks):
             slides[-1].notes += pending
         return slides
     slides[-1].notes += pending
+    _show_key_points(slides, blocks)
     return slides
+
+
+def _show_key_points(slides, blocks):
+    """A list in the section's prose is its key points in short: shown on the slide whose notes hold
+    it, under what the slide shows, when it fits there whole (it stays in the notes too)."""
+    for node in blocks:
+        if node.tag not in ("ul", "ol"):
+            continue
+        pieces = _list_pieces(node)
+        slide = next((slide for slide in slides if node.html in slide.notes), None)
+        if slide is not None and len(pieces) == 1 and slide.used + pieces[0].height <= ROOM:
+            slide.add(pieces[0])
 
 
 def _list_pieces(node):

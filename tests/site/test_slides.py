@@ -291,3 +291,22 @@ def test_a_page_without_what_a_deck_needs_is_an_error_naming_the_chapter(site_ur
     slides.deck_html("lstm", page_html, "lstm.html")  # the page as built makes a deck
     with pytest.raises(slides.SlidesError, match=f"slides for lstm .*{expected}"):
         slides.deck_html("lstm", html_without(page_html, removed), "lstm.html")
+
+
+def section_slides(markup):
+    root = LexborHTMLParser(f"<article>{markup}</article>").css_first("article")
+    return slides._section_slides("A section", "a-section", list(slides._blocks(root)))
+
+
+EQUATION = '<div class="gr-math-display"><math display="block"><mi>u</mi></math></div>'
+
+
+def test_a_sections_list_of_key_points_shows_on_its_slide_when_it_fits_whole():
+    points = "<ul><li>near 1: keep</li><li>near 0: replace</li></ul>"
+    [slide] = section_slides(f"<p>The gate decides:</p>{EQUATION}{points}")
+    shown = slide.html().split('<aside class="notes">')[0]
+    assert shown.index("<math") < shown.index("<li>near 1: keep</li>") < shown.index("<li>near 0: replace</li>")
+    assert "<li>near 1: keep</li>" in slide.html().split('<aside class="notes">')[1]  # and still in the notes
+    items = "".join(f"<li>point {k} {'words ' * 30}</li>" for k in range(12))  # far more than a slide holds
+    [slide] = section_slides(f"{EQUATION}<ul>{items}</ul>")
+    assert "point 0" not in slide.html().split('<aside class="notes">')[0]
