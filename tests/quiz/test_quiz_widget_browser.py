@@ -677,7 +677,8 @@ def test_script_and_styles_are_small_and_the_practice_page_fits_the_budget(visit
     _, site_dir = site
     sizes = {name: len(gzip.compress((site_dir / name).read_bytes(), 6, mtime=0))
              for name in ("javascripts/quiz.js", "stylesheets/quiz.css")}
-    assert sizes["javascripts/quiz.js"] <= 7500 and sizes["stylesheets/quiz.css"] <= 2500, sizes
+    # quiz.css also styles the chapters' exercises (about 100 bytes gzipped), which share the questions' rules
+    assert sizes["javascripts/quiz.js"] <= 7500 and sizes["stylesheets/quiz.css"] <= 2700, sizes
     with visit("practice.html") as v:
         v.page.wait_for_load_state("networkidle")
         sent = {}
