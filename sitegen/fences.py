@@ -107,41 +107,39 @@ def _generate(fence, module, function, source):
         raise SuperFencesException(f"```{fence} {shown}: {type(error).__name__}: {error}") from error
 
 
-def gru_diagram(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-diagram", "sitegen.diagrams", "diagram_html", source)
+# fence -> the generator that writes it (module, function); mkdocs.yml names each formatter below.
+GENERATORS = {
+    "gru-diagram": ("sitegen.diagrams", "diagram_html"),
+    "gru-example": ("sitegen.examples", "render_example"),
+    "gru-explore": ("sitegen.explorable", "explorable_html"),
+    "gru-plot": ("sitegen.plots", "plot_html"),
+    "gru-table": ("sitegen.tables", "table_html"),
+    "gru-source": ("sitegen.source", "source_html"),
+    "gru-quiz": ("quiz.render", "fence_html"),
+    "gru-evidence": ("sitegen.evidence", "evidence_html"),
+    "gru-objectives": ("quiz.render", "objectives_html"),
+    "gru-exercises": ("quiz.exercises", "fence_html"),
+}
 
 
-def gru_example(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-example", "sitegen.examples", "render_example", source)
+def _formatter(fence):
+    """The superfences formatter of a fence: its options checked, its generator called through the cache."""
+    module, function = GENERATORS[fence]
+
+    def format(source, language, css_class, options, md, **kwargs):
+        return _generate(fence, module, function, source)
+
+    format.__name__ = format.__qualname__ = fence.replace("-", "_")
+    return format
 
 
-def gru_explore(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-explore", "sitegen.explorable", "explorable_html", source)
-
-
-def gru_plot(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-plot", "sitegen.plots", "plot_html", source)
-
-
-def gru_table(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-table", "sitegen.tables", "table_html", source)
-
-
-def gru_source(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-source", "sitegen.source", "source_html", source)
-
-
-def gru_quiz(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-quiz", "quiz.render", "fence_html", source)
-
-
-def gru_evidence(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-evidence", "sitegen.evidence", "evidence_html", source)
-
-
-def gru_objectives(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-objectives", "quiz.render", "objectives_html", source)
-
-
-def gru_exercises(source, language, css_class, options, md, **kwargs):
-    return _generate("gru-exercises", "quiz.exercises", "fence_html", source)
+gru_diagram = _formatter("gru-diagram")
+gru_example = _formatter("gru-example")
+gru_explore = _formatter("gru-explore")
+gru_plot = _formatter("gru-plot")
+gru_table = _formatter("gru-table")
+gru_source = _formatter("gru-source")
+gru_quiz = _formatter("gru-quiz")
+gru_evidence = _formatter("gru-evidence")
+gru_objectives = _formatter("gru-objectives")
+gru_exercises = _formatter("gru-exercises")

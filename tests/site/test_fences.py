@@ -58,3 +58,15 @@ def test_a_page_with_a_bad_fence_fails_the_build_and_names_the_page(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode != 0
     assert "lstm.md" in result.stderr and "option 'steps' must be one of [1, 4], got 3" in result.stderr
+
+
+def test_every_fence_mkdocs_yml_names_is_the_formatter_of_that_fence_with_its_options():
+    """mkdocs.yml's custom_fences, the generators' table and the options' table name the same fences, and
+    each formatter mkdocs.yml names writes its own fence (a wrong pairing would give one fence another's
+    content)."""
+    named = dict(re.findall(r"- name: (gru-[a-z]+)\n\s+class: \1\n\s+format: !!python/name:sitegen\.fences\.(\w+)",
+                            (ROOT / "mkdocs.yml").read_text(encoding="utf-8")))
+    assert set(named) == set(fences.GENERATORS) == set(fences.fence_options())
+    for fence, formatter in named.items():
+        with pytest.raises(SuperFencesException, match=f"```{fence}: unknown option"):
+            getattr(fences, formatter)("no_such_option: 1\n", fence, fence, {}, None)
