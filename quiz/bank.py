@@ -24,6 +24,12 @@ Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+def one_line(max_length):
+    """A line of text (a title, an objective): no line break, at most `max_length` characters."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length,
+                                            pattern=r"^[^\n]*$")]
+
+
 class BankError(ValueError):
     """A problem in the bank, with where it is."""
 
@@ -177,12 +183,13 @@ def parse_yaml(path, text, expected):
     return data, node
 
 
-def _parse(path, text):
-    """The file's questions as plain data, and the line each question (and each of its keys) starts on."""
+def parse_list(path, text, items="questions"):
+    """A file's list of items (questions, exercises) as plain data, and the line each item (and each of its
+    keys) starts on."""
     where = shown_path(path)
-    data, node = parse_yaml(path, text, "a list of questions")
+    data, node = parse_yaml(path, text, f"a list of {items}")
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-        raise BankError(f"{where}:1: expected a list of questions ('- id: ...'), got a {type(data).__name__}")
+        raise BankError(f"{where}:1: expected a list of {items} ('- id: ...'), got a {type(data).__name__}")
     lines = []
     for item in node.value:
         keys = {}
@@ -214,7 +221,7 @@ def load_file(path, chapter=None):
     """The questions of one chapter file, each with its file and line; a BankError for the first problem."""
     path = Path(path)
     chapter = chapter or path.stem
-    data, lines = _parse(path, path.read_text(encoding="utf-8"))
+    data, lines = parse_list(path, path.read_text(encoding="utf-8"))
     located = []
     for entry, (line, keys) in zip(data, lines):
         name = entry.get("id") if isinstance(entry, dict) else None

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from sitegen.inline import blocks_html, inline_html
@@ -30,7 +29,7 @@ FOLDER = bank.BANK / "exercises"
 KEYS = "id, section, title, task, solution, solver, params and answers"
 
 AnswerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]  # a placeholder-like name
-OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\n]*$")]
+OneLine = bank.one_line(100)
 
 
 class Exercise(BaseModel):
@@ -65,15 +64,11 @@ def load_file(path, chapter=None):
     path = Path(path)
     chapter = chapter or path.stem
     where = bank.shown_path(path)
-    data, node = bank.parse_yaml(path, path.read_text(encoding="utf-8"), "a list of exercises")
-    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-        raise BankError(f"{where}:1: expected a list of exercises ('- id: ...'), got a {type(data).__name__}")
+    data, lines = bank.parse_list(path, path.read_text(encoding="utf-8"), "exercises")
     located = []
-    for entry, item in zip(data, node.value):
-        line = item.start_mark.line + 1
+    for entry, (line, keys) in zip(data, lines):
         if not isinstance(entry, dict):
             raise BankError(f"{where}:{line}: expected an exercise ('id: ...', 'task: ...'), got {entry!r}")
-        keys = {k.value: k.start_mark.line + 1 for k, _ in item.value if isinstance(k, yaml.ScalarNode)}
         name = entry.get("id")
         label = f"exercise {name!r}" if isinstance(name, str) else "an exercise without an id"
         try:

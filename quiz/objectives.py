@@ -10,10 +10,9 @@ given twice), and every problem is a BankError naming file, line, objective and 
 import dataclasses
 import difflib
 from pathlib import Path
-from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import bank
 
@@ -22,7 +21,7 @@ FILE = bank.BANK / bank.OBJECTIVES
 FEWEST, MOST = 3, 5  # objectives per chapter
 KEYS = "text, section and questions"  # what an objective has
 
-OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\n]*$")]
+OneLine = bank.one_line(200)
 
 
 class Objective(BaseModel):
