@@ -7,14 +7,17 @@ from .. import misconceptions as mis
 from ..checks import CheckFailed, board_numbers, hand_agrees, one_decimal, tex_values
 from . import Solution, agree, solves, tex
 
-TORCH_ARRAYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-
 
 def board_state_dict(cell, rng, d, n):
     """One layer's PyTorch state_dict of `cell` in one-decimal numbers, as one writes it on a board."""
     rows = len(registry.cell(cell).blocks) * n
     shapes = {"weight_ih_l0": (rows, d), "weight_hh_l0": (rows, n), "bias_ih_l0": (rows,), "bias_hh_l0": (rows,)}
     return {name: one_decimal(rng, shape) for name, shape in shapes.items()}
+
+
+def sizes(d, n):
+    """The layer's sizes as the task states them, d inputs and n units."""
+    return {"d": str(d), "n": str(n)}
 
 
 def tex_state_dict(state_dict):
@@ -25,12 +28,13 @@ def tex_state_dict(state_dict):
 def lstm_from_state_dict(params, rng):
     """The notes' per-gate weights read out of a PyTorch LSTM's state_dict (one-decimal numbers): by
     gru_ref.convert, checked against the reading by hand of quiz.misconceptions."""
-    state_dict = board_state_dict("lstm", rng, int(params.get("input", 2)), int(params.get("hidden", 2)))
+    d, n = int(params.get("input", 2)), int(params.get("hidden", 2))
+    state_dict = board_state_dict("lstm", rng, d, n)
     weights = convert.from_torch("lstm", state_dict).arrays()
     by_hand = mis.hand_unpack("lstm", "torch", state_dict)
     for name, value in weights.items():
         agree(name, value, by_hand[name])
-    values = tex_state_dict(state_dict) | {name: tex(value, 1) for name, value in weights.items()}
+    values = tex_state_dict(state_dict) | sizes(d, n) | {name: tex(value, 1) for name, value in weights.items()}
     return Solution(values, weights, {"state_dict": state_dict})
 
 
@@ -42,11 +46,12 @@ def keras_gru_to_torch(params, rng):
     and so do both read by hand (quiz.misconceptions)."""
     d, n = int(params.get("input", 2)), int(params.get("hidden", 2))
     gru = registry.cell("gru")
-    kernel, recurrent, bias = one_decimal(rng, (d, 3 * n)), one_decimal(rng, (n, 3 * n)), one_decimal(rng, (2, 3 * n))
-    columns, order = gru.packed_blocks("keras", n), gru.torch_order
+    width = len(gru.blocks) * n  # Keras's arrays hold the blocks side by side
+    kernel, recurrent, bias = one_decimal(rng, (d, width)), one_decimal(rng, (n, width)), one_decimal(rng, (2, width))
+    blocks, order = gru.packed_blocks("keras", n), gru.torch_order
 
     def torch_rows(array):
-        return np.concatenate([array[..., columns[key]].T for key in order])  # (3n, k) from (k, 3n)
+        return np.concatenate([array[..., blocks[key]].T for key in order])  # (Gn, k) from (k, Gn)
 
     state_dict = {"weight_ih_l0": torch_rows(kernel), "weight_hh_l0": torch_rows(recurrent),
                   "bias_ih_l0": torch_rows(bias[0][None, :])[:, 0], "bias_hh_l0": torch_rows(bias[1][None, :])[:, 0]}
@@ -60,7 +65,7 @@ def keras_gru_to_torch(params, rng):
         agree(f"{name} by gru_ref.convert and by hand", value, keras_by_hand[name])
     values = {"kernel": tex(kernel, 1), "recurrent_kernel": tex(recurrent, 1), "bias": tex(bias, 1)}
     values |= tex_state_dict(state_dict)
-    values.update({f"{key}_columns": tex(kernel[:, columns[key]], 1) for key in order},
+    values.update({f"{key}_columns": tex(kernel[:, blocks[key]], 1) for key in order}, **sizes(d, n),
                   keras_letters=", ".join(gru.block(key).keras for key in gru.keras_order),
                   torch_letters=", ".join(gru.block(key).torch for key in order))
     return Solution(values, state_dict, {"kernel": kernel, "recurrent_kernel": recurrent, "bias": bias})
@@ -140,5 +145,6 @@ def snippet_fix(params, rng):
     values = tex_state_dict(state_dict) | {"x": tex(x, 1), "H_prev": tex(H_prev, 1), "H_buggy": tex(H_buggy),
                                            "H_fixed": tex(H_fixed), "code": shown_code(params["code"]),
                                            "fixed_lines": shown_code("\n".join(right for _, right in params["fix"]))}
+    values |= sizes(d, n)
     return Solution(values, {"H_buggy": H_buggy, "H_fixed": H_fixed}, {"state_dict": state_dict, "x": x,
                                                                        "H_prev": H_prev})

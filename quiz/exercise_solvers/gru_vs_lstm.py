@@ -8,16 +8,24 @@ from gru_ref import counts, registry, train
 
 from .. import misconceptions as mis
 from ..checks import board_numbers, tex_number, tex_values
-from ..checks.comparison import PINNED, quantity, run_step
+from ..checks.comparison import GATED, PINNED, quantity, run_step
 from . import Solution, agree, solves, tex
-
-GATED = ("gru", "lstm")
 
 
 def tex_fraction(value):
     """An exact ratio as TeX: \\frac{3}{4}, or a whole number."""
     value = Fraction(value)
     return str(value.numerator) if value.denominator == 1 else rf"\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+
+def tex_count(value):
+    r"""A whole number as TeX with thin spaces between groups of three digits: 20\,000."""
+    return f"{value:,}".replace(",", r"\,")
+
+
+def block_counts(cells):
+    """The number of blocks (gates and candidate) of each cell, from the registry."""
+    return {cell: len(registry.cell(cell).blocks) for cell in cells}
 
 
 @solves("parameter-ratio")
@@ -33,9 +41,11 @@ def parameter_ratio(params, rng):
         agree(f"{cell} PyTorch count", totals[f"{cell}_torch"], mis.hand_parameter_count(cell, d, n))
         agree(f"{cell} Keras count", totals[f"{cell}_keras"], mis.hand_keras_parameter_count(cell, d, n))
     ratios = {library: Fraction(totals[f"gru_{library}"], totals[f"lstm_{library}"]) for library in ("torch", "keras")}
-    blocks = {cell: len(registry.cell(cell).blocks) for cell in GATED}
+    blocks = block_counts(GATED)
     agree("PyTorch's ratio", float(ratios["torch"]), blocks["gru"] / blocks["lstm"])
     values = {name: str(total) for name, total in totals.items()}
+    values.update({f"G_{cell}": str(G) for cell, G in blocks.items()},
+                  block_ratio=tex_fraction(Fraction(blocks["gru"], blocks["lstm"])))
     values.update(d=str(d), n=str(n), block=str(d * n + n * n), ratio_torch=tex_fraction(ratios["torch"]),
                   ratio_keras=tex_fraction(ratios["keras"]), ratio_keras_decimal=tex_number(float(ratios["keras"]), 4))
     answers = totals | {"ratio_torch": float(ratios["torch"]), "ratio_keras": float(ratios["keras"])}
@@ -54,9 +64,9 @@ def step_cost(params, rng):
         for name in ("matmul_macs", "sigmoids", "tanhs"):
             answers[f"{cell}_{name}"] = quantity(cell, name, d, n)
         answers[f"{cell}_sequence_macs"] = batch * steps * answers[f"{cell}_matmul_macs"]
-        values[f"{cell}_blocks"] = str(len(registry.cell(cell).blocks))
-    values.update({name: f"{value:,}".replace(",", r"\,") for name, value in answers.items()},
-                  block=str(d * n + n * n))
+    values.update({f"{cell}_blocks": str(G) for cell, G in block_counts(GATED).items()})
+    values.update({name: tex_count(value) for name, value in answers.items()}, block=str(d * n + n * n),
+                  macs_ratio=tex_fraction(Fraction(answers["gru_matmul_macs"], answers["lstm_matmul_macs"])))
     return Solution(values, answers, {"input": d, "hidden": n, "batch": batch, "steps": steps})
 
 
@@ -72,10 +82,11 @@ def budget_sizes(params, rng):
     quadratic P(n) = G n^2 + (G d + 2G + o) n + o solved by hand."""
     d, budget, outputs = int(params["input"]), int(params["budget"]), int(params.get("outputs", 1))
     sizes = train.matched_hidden_sizes(d, budget, outputs)
-    values = {"d": str(d), "budget": f"{budget:,}".replace(",", r"\,"), "o": str(outputs)}
+    values = {"d": str(d), "budget": tex_count(budget), "o": str(outputs)}
     answers = {}
+    blocks = block_counts(sizes)
     for cell, n in sizes.items():
-        G = len(registry.cell(cell).blocks)
+        G = blocks[cell]
         a, b, c = G, G * d + 2 * G + outputs, outputs - budget
         root = largest_root(a, b, c)
         agree(f"{cell}: the floor of the root", n, math.floor(root))
@@ -85,7 +96,10 @@ def budget_sizes(params, rng):
         # c is negative: braced, its minus is a sign and not an operator spaced apart from the number
         values.update({f"{name}_{cell}": str(v) for name, v in (("G", G), ("b", b), ("n", n), ("used", used))},
                       **{f"root_{cell}": tex_number(root, 2), f"c_{cell}": "{" + tex_number(c, 0) + "}"})
-    values["ratio"] = tex_number(sizes["gru"] / sizes["lstm"], 3)
+    # the n^2 term dominates P(n): the sizes scale with the square root of the LSTM's blocks per GRU block
+    block_ratio = Fraction(blocks["lstm"], blocks["gru"])
+    values.update(ratio=tex_number(sizes["gru"] / sizes["lstm"], 3), block_ratio=tex_fraction(block_ratio),
+                  sqrt_block_ratio=tex_number(math.sqrt(block_ratio), 3))
     return Solution(values, answers, {"input": d, "budget": budget, "outputs": outputs})
 
 
@@ -114,7 +128,7 @@ def coupled_gates(params, rng):
     agree("o = 1", lstm["o"], np.ones_like(lstm["o"]))
     agree("C_t = the GRU's H_t with r = 1", lstm["C"], open_reset["H"])
     agree("H_t = tanh(C_t)", lstm["H"], np.tanh(lstm["C"]))
-    values = tex_values("gru", weights, x, (H_prev,))
+    values = tex_values("gru", weights, x, (H_prev,)) | {"d": str(weights.input_size), "n": str(weights.hidden_size)}
     values.update({name: tex(step[name]) for name in ("u", "r", "H_tilde", "H")})
     values.update({f"lstm_{name}": tex(lstm[name]) for name in ("f", "i", "C_tilde", "C", "H")})
     answers = {"H_gru": step["H"], "H_tilde": step["H_tilde"], "C_tilde": lstm["C_tilde"], "C": lstm["C"],

@@ -26,6 +26,11 @@ def _draw(params, rng):
     return weights, x, states, step
 
 
+def _sizes(weights):
+    """The layer's sizes as the task states them, d inputs and n units."""
+    return {"d": str(weights.input_size), "n": str(weights.hidden_size)}
+
+
 def _given(weights, x, states):
     H_prev, C_prev = states
     return {"weights": weights.arrays(), "x": x, "H_prev": H_prev, "C_prev": C_prev}
@@ -35,7 +40,8 @@ def _given(weights, x, states):
 def lstm_step(params, rng):
     """One LSTM step from board numbers: the three gates, the candidate, the new cell and hidden state."""
     weights, x, states, step = _draw(params, rng)
-    values = tex_values("lstm", weights, x, states) | {name: tex(getattr(step, name)) for name in SHOWN}
+    values = tex_values("lstm", weights, x, states) | _sizes(weights)
+    values |= {name: tex(getattr(step, name)) for name in SHOWN}
     return Solution(values, {name: getattr(step, name) for name in CHECKED}, _given(weights, x, states))
 
 
@@ -68,7 +74,7 @@ def lstm_cell_path(params, rng):
     agree("dC_t/dC_{t-1} with the shifted bias", J_biased, np.diag(shifted.f))
     kept, kept_biased = step.f ** steps, shifted.f ** steps
     values = tex_values("lstm", weights, x, states)
-    values = {k: v for k, v in values.items() if k in ("U_f", "W_f", "b_f", "x", "H_prev", "C_prev")}
+    values = {k: v for k, v in values.items() if k in ("U_f", "W_f", "b_f", "x", "H_prev", "C_prev")} | _sizes(weights)
     values.update(a_f=tex(step.a_f), f=tex(step.f), a_f_biased=tex(shifted.a_f), f_biased=tex(shifted.f),
                   J=tex(J), J_biased=tex(J_biased), kept=tex(kept), kept_biased=tex(kept_biased),
                   shift=tex_number(shift, 0), T=str(steps))
@@ -87,20 +93,21 @@ def lstm_parameter_count(params, rng):
               "keras_total": counts.parameter_count("lstm", d, n, layers, convention="keras")}
     agree("PyTorch count", totals["torch_total"], mis.hand_parameter_count("lstm", d, n, layers))
     agree("PyTorch count (gru_ref.counts)", counts.parameter_count("lstm", d, n, layers), totals["torch_total"])
-    values = {"d": str(d), "n": str(n), "layers": str(layers)}
+    blocks = len(registry.cell("lstm").blocks)
+    values = {"d": str(d), "n": str(n), "layers": str(layers), "G": str(blocks)}
     by_hand = dict.fromkeys(totals, 0)
     for k in range(1, layers + 1):
         inputs = d if k == 1 else n
-        layer = {"torch_total": 4 * n * (inputs + n) + 8 * n,
+        layer = {"torch_total": mis.hand_parameter_count("lstm", inputs, n),
                  "keras_total": mis.hand_keras_parameter_count("lstm", inputs, n)}
         for name, count in layer.items():
             by_hand[name] += count
             values[f"{name.removesuffix('_total')}{k}"] = str(count)
-        values.update({f"inputs{k}": str(inputs), f"weights{k}": str(4 * n * (inputs + n))})
+        values.update({f"inputs{k}": str(inputs), f"weights{k}": str(blocks * n * (inputs + n))})
     for name in totals:
         agree(name, totals[name], by_hand[name])
     values.update({name: str(total) for name, total in totals.items()},
-                  blocks=str(4 * n), difference=str(totals["torch_total"] - totals["keras_total"]))
+                  blocks=str(blocks * n), difference=str(totals["torch_total"] - totals["keras_total"]))
     return Solution(values, totals, {"input": d, "hidden": n, "layers": layers})
 
 

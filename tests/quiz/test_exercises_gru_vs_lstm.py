@@ -4,6 +4,7 @@ dispatcher (which sees every sigmoid and tanh a cell evaluates) for the cost of 
 PyTorch models for the budget, and torch.nn.GRUCell and LSTMCell, weights packed from PyTorch's
 documentation (the GRUCell's in exercise_oracles.py, the coupled LSTMCell's here), for the coupled cell."""
 import dataclasses
+import re
 
 import exercise_oracles as shared
 import numpy as np
@@ -117,7 +118,7 @@ def test_sizes_scaled_by_the_ratio_of_blocks_are_caught():
     """The misconception the budget exercise is about: the GRU's n taken as 4/3 of the LSTM's."""
     item, solution = shared.solved(CHAPTER, "budget-sizes")
     wrong = {**solution.answers, "n_gru": int(4 * solution.answers["n_lstm"] / 3)}
-    with pytest.raises(AssertionError, match="n_gru"):
+    with pytest.raises(AssertionError, match=re.escape(f"{item.exercise.id}: n_gru\n")):
         ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=wrong))
 
 
@@ -125,7 +126,7 @@ def test_a_coupled_lstm_that_keeps_the_reset_is_caught():
     """Giving the LSTM's candidate the GRU's reset makes C equal the GRU's H: the oracle tells them apart."""
     item, solution = shared.solved(CHAPTER, "coupled-gates")
     wrong = {**solution.answers, "C": solution.answers["H_gru"], "C_tilde": solution.answers["H_tilde"]}
-    with pytest.raises(AssertionError, match="C"):
+    with pytest.raises(AssertionError, match=re.escape(f"{item.exercise.id}: C\n")):
         ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=wrong))
 
 
@@ -133,5 +134,5 @@ def test_macs_that_count_the_biases_are_caught():
     item, solution = shared.solved(CHAPTER, "step-cost")
     n = solution.given["hidden"]
     wrong = {**solution.answers, "gru_matmul_macs": solution.answers["gru_matmul_macs"] + 3 * n}
-    with pytest.raises(AssertionError, match="gru_matmul_macs"):
+    with pytest.raises(AssertionError, match=re.escape(f"{item.exercise.id}: gru_matmul_macs\n")):
         ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=wrong))
