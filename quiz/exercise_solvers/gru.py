@@ -24,27 +24,45 @@ def _given(weights, x, H_prev):
     return {"weights": weights.arrays(), "x": x, "H_prev": H_prev}
 
 
+def _shown(weights, x, H_prev):
+    """The task's numbers as placeholders: every weight, x, H_{t-1}, and the sizes d and n they have."""
+    return tex_values("gru", weights, x, (H_prev,)) | {"d": str(weights.input_size), "n": str(weights.hidden_size)}
+
+
+def _projected(weights, H_prev, step):
+    """H_{t-1} W_h + b_Wh, which a reset-after step's reset gate scales: the solutions show it, gru_ref's trace
+    keeps only its product with r_t, so that product is checked."""
+    projected = H_prev @ weights.W_h + weights.b_Wh
+    agree("r_t ⊙ (H_{t-1} W_h + b_Wh)", step.reset_H, step.r * projected)
+    return projected
+
+
+EXACT = 2  # decimals of a sum of products of one-decimal numbers: such a value is shown exactly
+
+
 @solves("gru-step")
 def gru_step(params, rng):
     """One reset-after GRU step from board numbers: both gates, the candidate and the new state."""
     weights, x, H_prev, step = _draw(params, rng)
-    values = tex_values("gru", weights, x, (H_prev,))
+    values = _shown(weights, x, H_prev)
     values.update({name: tex(getattr(step, name)) for name in ("a_u", "u", "a_r", "r", "reset_H", "a_h", "H_tilde",
                                                                "keep", "write", "H")})
-    values["projected_H"] = tex(H_prev @ weights.W_h + weights.b_Wh, 2)
+    values["projected_H"] = tex(_projected(weights, H_prev, step), EXACT)
     answers = {name: getattr(step, name) for name in CHECKED}
     return Solution(values, answers, _given(weights, x, H_prev))
 
 
-def jacobian_by_formula(weights, x, H_prev, step):
-    """dH_t/dH_{t-1} (row layout) from the derivation the exercise asks for, each term by name."""
+def jacobian_by_formula(weights, H_prev, step):
+    """dH_t/dH_{t-1} (row layout) from the derivation the exercise asks for, and its pieces by name: the
+    projection the reset gate scales, the two diagonals' factors, the three terms and dH~_t/dH_{t-1}."""
     w = weights
-    projected = H_prev @ w.W_h + w.b_Wh
     u, r, H_tilde = step.u, step.r, step.H_tilde
-    candidate = (w.W_h @ np.diag(r) + w.W_r @ np.diag(r * (1 - r) * projected)) @ np.diag(1 - H_tilde ** 2)
-    terms = {"keep_term": np.diag(u), "gate_term": w.W_u @ np.diag(u * (1 - u) * (H_prev - H_tilde)),
-             "dH_tilde": candidate, "candidate_term": candidate @ np.diag(1 - u)}
-    return terms["keep_term"] + terms["gate_term"] + terms["candidate_term"], terms
+    parts = {"projected_H": _projected(w, H_prev, step), "gate_factor": u * (1 - u) * (H_prev - H_tilde)}
+    parts["reset_factor"] = r * (1 - r) * parts["projected_H"]
+    parts["dH_tilde"] = (w.W_h @ np.diag(r) + w.W_r @ np.diag(parts["reset_factor"])) @ np.diag(1 - H_tilde ** 2)
+    parts.update(keep_term=np.diag(u), gate_term=w.W_u @ np.diag(parts["gate_factor"]),
+                 candidate_term=parts["dH_tilde"] @ np.diag(1 - u))
+    return parts["keep_term"] + parts["gate_term"] + parts["candidate_term"], parts
 
 
 @solves("gru-jacobian")
@@ -52,14 +70,12 @@ def gru_jacobian(params, rng):
     """The Jacobian dH_t/dH_{t-1} of a reset-after GRU step: by the derived formula, checked against
     back-propagation through a real gru_ref layer."""
     weights, x, H_prev, step = _draw(params, rng)
-    J, terms = jacobian_by_formula(weights, x, H_prev, step)
+    J, parts = jacobian_by_formula(weights, H_prev, step)
     agree("dH_t/dH_{t-1}", J, state_jacobian(weights, x[None, :], H_prev))
-    values = tex_values("gru", weights, x, (H_prev,))
+    values = _shown(weights, x, H_prev)
     values.update({name: tex(getattr(step, name)) for name in ("u", "r", "H_tilde")})
-    values.update({name: tex(value) for name, value in terms.items()})
-    values.update(projected_H=tex(H_prev @ weights.W_h + weights.b_Wh, 2), J=tex(J),
-                  gate_factor=tex(step.u * (1 - step.u) * (H_prev - step.H_tilde)),
-                  reset_factor=tex(step.r * (1 - step.r) * (H_prev @ weights.W_h + weights.b_Wh)))
+    values.update({name: tex(value) for name, value in parts.items()})
+    values.update(projected_H=tex(parts["projected_H"], EXACT), J=tex(J))
     return Solution(values, {"J": J}, _given(weights, x, H_prev))
 
 
@@ -81,7 +97,7 @@ def gru_parameter_count(params, rng):
     by_hand = dict.fromkeys(totals, 0)
     for k in range(1, layers + 1):
         inputs = d if k == 1 else directions * n
-        per_direction = {"torch_total": 3 * n * (inputs + n) + 6 * n,
+        per_direction = {"torch_total": mis.hand_parameter_count("gru", inputs, n),
                          "keras_after_total": mis.hand_keras_parameter_count("gru", inputs, n, reset_after=True),
                          "keras_before_total": mis.hand_keras_parameter_count("gru", inputs, n, reset_after=False)}
         agree(f"Keras GRU({n}) on {inputs} inputs", per_direction["keras_after_total"], per_direction["torch_total"])
@@ -104,12 +120,16 @@ def gru_reset_placement(params, rng):
     before = cells.gru_step(x, H_prev, weights, reset="before")
     hand_agrees("gru", "H_tilde", x, (H_prev,), weights, {"reset": "before"}, before.H_tilde)
     w = weights
-    shown = {k: v for k, v in tex_values("gru", weights, x, (H_prev,)).items()
-             if k in ("U_r", "W_r", "b_r", "U_h", "W_h", "b_h", "b_Wh", "x", "H_prev")}
-    values = shown | {"r": tex(after.r), "input_part": tex(x @ w.U_h + w.b_h, 2),
-                      "projected_H": tex(H_prev @ w.W_h + w.b_Wh, 2), "reset_after": tex(after.reset_H),
+    input_part = x @ w.U_h + w.b_h
+    agree("a_h (reset after)", after.a_h, input_part + after.reset_H)
+    projected_reset = before.reset_H @ w.W_h + w.b_Wh
+    agree("a_h (reset before)", before.a_h, input_part + projected_reset)
+    shown = {k: v for k, v in _shown(weights, x, H_prev).items()
+             if k in ("U_r", "W_r", "b_r", "U_h", "W_h", "b_h", "b_Wh", "x", "H_prev", "d", "n")}
+    values = shown | {"r": tex(after.r), "input_part": tex(input_part, EXACT),
+                      "projected_H": tex(_projected(w, H_prev, after), EXACT), "reset_after": tex(after.reset_H),
                       "a_h_after": tex(after.a_h), "H_tilde_after": tex(after.H_tilde),
-                      "reset_before": tex(before.reset_H), "reset_before_W": tex(before.reset_H @ w.W_h + w.b_Wh),
+                      "reset_before": tex(before.reset_H), "reset_before_W": tex(projected_reset),
                       "a_h_before": tex(before.a_h), "H_tilde_before": tex(before.H_tilde)}
     return Solution(values, {"H_tilde_after": after.H_tilde, "H_tilde_before": before.H_tilde},
                     _given(weights, x, H_prev))
@@ -120,12 +140,14 @@ def gru_from_state_dict(params, rng):
     """The notes' per-gate weights read out of a PyTorch GRU's state_dict (one-decimal numbers): by
     gru_ref.convert, checked against the reading by hand of quiz.misconceptions."""
     d, n = int(params.get("input", 2)), int(params.get("hidden", 2))
-    state_dict = {"weight_ih_l0": one_decimal(rng, (3 * n, d)), "weight_hh_l0": one_decimal(rng, (3 * n, n)),
-                  "bias_ih_l0": one_decimal(rng, (3 * n,)), "bias_hh_l0": one_decimal(rng, (3 * n,))}
+    rows = len(registry.cell("gru").blocks) * n  # PyTorch stacks the blocks' rows
+    state_dict = {"weight_ih_l0": one_decimal(rng, (rows, d)), "weight_hh_l0": one_decimal(rng, (rows, n)),
+                  "bias_ih_l0": one_decimal(rng, (rows,)), "bias_hh_l0": one_decimal(rng, (rows,))}
     weights = convert.from_torch("gru", state_dict).arrays()
     by_hand = mis.hand_unpack("gru", "torch", state_dict)
     for name, value in weights.items():
         agree(name, value, by_hand[name])
     values = {name.replace("_l0", ""): tex(value, 1) for name, value in state_dict.items()}
+    values.update(d=str(d), n=str(n))
     values.update({name: tex(value, 1) for name, value in weights.items()})
     return Solution(values, weights, {"state_dict": state_dict})

@@ -16,8 +16,11 @@ def rnn_step(params, rng):
     weights, x, (H_prev,) = board_numbers("rnn", rng, int(params.get("input", 3)), int(params.get("hidden", 2)))
     step = cells.rnn_step(x, H_prev, weights)
     hand_agrees("rnn", "H", x, (H_prev,), weights, {}, step.H)
+    xU, HW = x @ weights.U, H_prev @ weights.W  # the two products the solution shows, which the trace sums
+    agree("a_t = x_t U + H_{t-1} W + b", step.a, xU + HW + weights.b)
     values = tex_values("rnn", weights, x, (H_prev,))
-    values.update(xU=tex(x @ weights.U, 2), HW=tex(H_prev @ weights.W, 2), a=tex(step.a, 2), H=tex(step.H),
+    values.update(d=str(weights.input_size), n=str(weights.hidden_size),
+                  xU=tex(xU, 2), HW=tex(HW, 2), a=tex(step.a, 2), H=tex(step.H),
                   xU_first=tex_sum_of_products(x, weights.U[:, 0]),
                   HW_first=tex_sum_of_products(H_prev, weights.W[:, 0]))
     return Solution(values, {"a": step.a, "H": step.H}, {"weights": weights.arrays(), "x": x, "H_prev": H_prev})
@@ -85,7 +88,7 @@ def rnn_gradient_scalar(params, rng):
 def rnn_parameter_count(params, rng):
     """Trainable numbers of a stacked RNN layer in PyTorch (two biases per layer) and in Keras (a stack of
     SimpleRNN, one bias each): from a real gru_ref layer's state_dict and gru_ref.counts, each checked
-    against the count by hand per layer, n (d + n) + 2n and n (d + n) + n."""
+    against the sum of quiz.misconceptions' counts by hand per layer."""
     d, n, layers = int(params["input"]), int(params["hidden"]), int(params["layers"])
     layer = registry.cell("rnn").layer(d, n, num_layers=layers)
     torch_total = sum(value.size for value in layer.state_dict().values())
@@ -94,9 +97,8 @@ def rnn_parameter_count(params, rng):
     by_hand = {"torch": 0, "keras": 0}
     for k in range(1, layers + 1):
         inputs = d if k == 1 else n
-        torch_layer = n * (inputs + n) + 2 * n
+        torch_layer = mis.hand_parameter_count("rnn", inputs, n)
         keras_layer = mis.hand_keras_parameter_count("rnn", inputs, n)
-        agree(f"Keras SimpleRNN({n}) on {inputs} inputs", keras_layer, n * (inputs + n) + n)
         by_hand["torch"] += torch_layer
         by_hand["keras"] += keras_layer
         values.update({f"inputs{k}": str(inputs), f"torch{k}": str(torch_layer), f"keras{k}": str(keras_layer)})

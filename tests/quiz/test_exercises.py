@@ -20,7 +20,7 @@ GOOD = """\
   section: the-recurrence
   title: One step
   task: |
-    For $x_t = {{x}}$ compute $H_t$.
+    For $x_t = {{x}}$ compute $H_t$ ($d = {{d}}$ inputs, $n = {{n}}$ units).
   solution: |
     $$H_t = {{H}}$$
 

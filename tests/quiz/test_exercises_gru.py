@@ -4,6 +4,7 @@ autograd and finite differences for the Jacobian, Cho et al.'s candidate written
 PyTorch and Keras layers for the counts, and a GRUCell loaded with the exercise's state_dict for the
 unpacking, checked by running the notes' step written here with the answer."""
 import dataclasses
+import re
 
 import exercise_oracles as shared
 import numpy as np
@@ -96,7 +97,7 @@ def test_a_solver_that_swaps_two_values_is_caught(solver, swap):
     first, second = swap
     wrong = dataclasses.replace(solution, answers={**solution.answers, first: solution.answers[second],
                                                    second: solution.answers[first]})
-    with pytest.raises(AssertionError, match=first):
+    with pytest.raises(AssertionError, match=re.escape(f"{item.exercise.id}: {first}\n")):  # the answer itself
         ORACLES.assert_agrees(item, wrong)
 
 
@@ -105,7 +106,7 @@ def test_a_state_dict_read_in_keras_order_is_caught():
     w = solution.answers
     swapped = {**w, "U_u": w["U_r"], "U_r": w["U_u"], "W_u": w["W_r"], "W_r": w["W_u"], "b_u": w["b_r"],
                "b_r": w["b_u"]}
-    with pytest.raises(AssertionError, match="unpacked weights"):
+    with pytest.raises(AssertionError, match=re.escape(f"{item.exercise.id}: the unpacked weights")):
         ORACLES.assert_agrees(item, dataclasses.replace(solution, answers=swapped))
 
 
@@ -114,5 +115,5 @@ def test_a_jacobian_without_the_candidate_term_is_caught():
     w, step = solution.given["weights"], step_oracle(solution.given, {})
     u, H_prev = step["u"], solution.given["H_prev"]
     partial = np.diag(u) + w["W_u"] @ np.diag(u * (1 - u) * (H_prev - step["H_tilde"]))  # forgot dH̃/dH_{t-1}
-    with pytest.raises(AssertionError, match="J"):
+    with pytest.raises(AssertionError, match=re.escape(f"{item.exercise.id}: J\n")):
         ORACLES.assert_agrees(item, dataclasses.replace(solution, answers={"J": partial}))
