@@ -49,6 +49,11 @@ def tex(value, decimals=3):
     return tex_matrix(value, decimals) if np.ndim(value) else tex_number(float(value), decimals)
 
 
+def sizes(weights):
+    """The layer's sizes as a task states them: d inputs and n units."""
+    return {"d": str(weights.input_size), "n": str(weights.hidden_size)}
+
+
 def tex_sum_of_products(row, column, decimals=1):
     r"""The products of a row by a column written out, as one works an entry of x U by hand:
     `0.5 \cdot 0.2 + (-0.3) \cdot 0.1`; negative factors after the first in parentheses."""

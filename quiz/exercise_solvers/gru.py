@@ -5,7 +5,7 @@ from gru_ref import cells, convert, counts, registry
 
 from .. import misconceptions as mis
 from ..checks import board_numbers, hand_agrees, one_decimal, tex_values
-from . import Solution, agree, solves, state_jacobian, tex
+from . import Solution, agree, sizes, solves, state_jacobian, tex
 
 CHECKED = ("u", "r", "H_tilde", "H")  # the step's values the notes' equations give by hand
 
@@ -26,7 +26,7 @@ def _given(weights, x, H_prev):
 
 def _shown(weights, x, H_prev):
     """The task's numbers as placeholders: every weight, x, H_{t-1}, and the sizes d and n they have."""
-    return tex_values("gru", weights, x, (H_prev,)) | {"d": str(weights.input_size), "n": str(weights.hidden_size)}
+    return tex_values("gru", weights, x, (H_prev,)) | sizes(weights)
 
 
 def _projected(weights, H_prev, step):

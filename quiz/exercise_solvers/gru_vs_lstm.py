@@ -9,7 +9,7 @@ from gru_ref import counts, registry, train
 from .. import misconceptions as mis
 from ..checks import board_numbers, tex_number, tex_values
 from ..checks.comparison import GATED, PINNED, quantity, run_step
-from . import Solution, agree, solves, tex
+from . import Solution, agree, sizes, solves, tex
 
 
 def tex_fraction(value):
@@ -81,11 +81,11 @@ def budget_sizes(params, rng):
     readout) within a parameter budget (gru_ref.train.matched_hidden_sizes), checked against the
     quadratic P(n) = G n^2 + (G d + 2G + o) n + o solved by hand."""
     d, budget, outputs = int(params["input"]), int(params["budget"]), int(params.get("outputs", 1))
-    sizes = train.matched_hidden_sizes(d, budget, outputs)
+    hidden = train.matched_hidden_sizes(d, budget, outputs)
     values = {"d": str(d), "budget": tex_count(budget), "o": str(outputs)}
     answers = {}
-    blocks = block_counts(sizes)
-    for cell, n in sizes.items():
+    blocks = block_counts(hidden)
+    for cell, n in hidden.items():
         G = blocks[cell]
         a, b, c = G, G * d + 2 * G + outputs, outputs - budget
         root = largest_root(a, b, c)
@@ -98,7 +98,7 @@ def budget_sizes(params, rng):
                       **{f"root_{cell}": tex_number(root, 2), f"c_{cell}": "{" + tex_number(c, 0) + "}"})
     # the n^2 term dominates P(n): the sizes scale with the square root of the LSTM's blocks per GRU block
     block_ratio = Fraction(blocks["lstm"], blocks["gru"])
-    values.update(ratio=tex_number(sizes["gru"] / sizes["lstm"], 3), block_ratio=tex_fraction(block_ratio),
+    values.update(ratio=tex_number(hidden["gru"] / hidden["lstm"], 3), block_ratio=tex_fraction(block_ratio),
                   sqrt_block_ratio=tex_number(math.sqrt(block_ratio), 3))
     return Solution(values, answers, {"input": d, "budget": budget, "outputs": outputs})
 
@@ -128,7 +128,7 @@ def coupled_gates(params, rng):
     agree("o = 1", lstm["o"], np.ones_like(lstm["o"]))
     agree("C_t = the GRU's H_t with r = 1", lstm["C"], open_reset["H"])
     agree("H_t = tanh(C_t)", lstm["H"], np.tanh(lstm["C"]))
-    values = tex_values("gru", weights, x, (H_prev,)) | {"d": str(weights.input_size), "n": str(weights.hidden_size)}
+    values = tex_values("gru", weights, x, (H_prev,)) | sizes(weights)
     values.update({name: tex(step[name]) for name in ("u", "r", "H_tilde", "H")})
     values.update({f"lstm_{name}": tex(lstm[name]) for name in ("f", "i", "C_tilde", "C", "H")})
     answers = {"H_gru": step["H"], "H_tilde": step["H_tilde"], "C_tilde": lstm["C_tilde"], "C": lstm["C"],

@@ -7,7 +7,7 @@ from gru_ref import cells, convert, counts, registry
 
 from .. import misconceptions as mis
 from ..checks import board_numbers, hand_agrees, tex_number, tex_values
-from . import Solution, agree, solves, tex
+from . import Solution, agree, sizes, solves, tex
 
 CHECKED = ("f", "i", "C_tilde", "o", "C", "H")  # the step's values the notes' equations give by hand
 SHOWN = ("a_f", "f", "a_i", "i", "a_c", "C_tilde", "a_o", "o", "keep", "write", "C", "tanh_C", "H")
@@ -26,11 +26,6 @@ def _draw(params, rng):
     return weights, x, states, step
 
 
-def _sizes(weights):
-    """The layer's sizes as the task states them, d inputs and n units."""
-    return {"d": str(weights.input_size), "n": str(weights.hidden_size)}
-
-
 def _given(weights, x, states):
     H_prev, C_prev = states
     return {"weights": weights.arrays(), "x": x, "H_prev": H_prev, "C_prev": C_prev}
@@ -40,7 +35,7 @@ def _given(weights, x, states):
 def lstm_step(params, rng):
     """One LSTM step from board numbers: the three gates, the candidate, the new cell and hidden state."""
     weights, x, states, step = _draw(params, rng)
-    values = tex_values("lstm", weights, x, states) | _sizes(weights)
+    values = tex_values("lstm", weights, x, states) | sizes(weights)
     values |= {name: tex(getattr(step, name)) for name in SHOWN}
     return Solution(values, {name: getattr(step, name) for name in CHECKED}, _given(weights, x, states))
 
@@ -74,7 +69,7 @@ def lstm_cell_path(params, rng):
     agree("dC_t/dC_{t-1} with the shifted bias", J_biased, np.diag(shifted.f))
     kept, kept_biased = step.f ** steps, shifted.f ** steps
     values = tex_values("lstm", weights, x, states)
-    values = {k: v for k, v in values.items() if k in ("U_f", "W_f", "b_f", "x", "H_prev", "C_prev")} | _sizes(weights)
+    values = {k: v for k, v in values.items() if k in ("U_f", "W_f", "b_f", "x", "H_prev", "C_prev")} | sizes(weights)
     values.update(a_f=tex(step.a_f), f=tex(step.f), a_f_biased=tex(shifted.a_f), f_biased=tex(shifted.f),
                   J=tex(J), J_biased=tex(J_biased), kept=tex(kept), kept_biased=tex(kept_biased),
                   shift=tex_number(shift, 0), T=str(steps))
