@@ -98,8 +98,10 @@ def finish(markdown, page):
     chapters) without Material's search box, whose index alone would take it over the weight budget
     (search finds the chapters on their own pages). The box's hidden toggle stays: Material's keyboard
     shortcuts look for it."""
+    if CHAPTERS_MARKER not in (match.group(1) for match in MARKER.finditer(markdown)):
+        return page
     box = SEARCH_BOX.search(page)
-    if f"<!-- handout: {CHAPTERS_MARKER} -->" not in markdown or box is None:
+    if box is None:
         return page
     return SEARCH_BUTTON.sub("", page[:box.start()] + page[box.start() + len(element(page, box.start())):], count=1)
 

@@ -51,6 +51,7 @@ def on_pre_build(config):
         del sys.modules[name]
     # The notebooks' cache directory, from the current sources; those it lacks start running now.
     global NOTEBOOKS
+    NOTEBOOKS = None  # not the last build's (already finished) runs, should this build fail to start its own
     NOTEBOOKS = importlib.import_module("sitegen.notebooks").Runs(config)
 
 
@@ -103,9 +104,9 @@ def _after_search(context, page, config, nav):
         page.content = importlib.import_module("sitegen.search_view").put_back(page.content, kept)
     # The print page and the summary sheets (sitegen/handouts.py), filled in from the rendered chapters
     # after search has indexed them as written (so search does not find every chapter twice).
-    if page.content and "<!-- handout:" in page.content:
+    handouts = importlib.import_module("sitegen.handouts")
+    if page.content and handouts.MARKER.search(page.content):
         pages = {other.file.src_uri: (other.url, other.content) for other in nav.pages}
-        handouts = importlib.import_module("sitegen.handouts")
         page.content = handouts.fill(page.file.src_uri, page.url, page.content, pages)
     return context
 
@@ -124,8 +125,7 @@ SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"
 def on_post_page(output, page, config):
     if NOTEBOOKS.is_notebook(page):
         NOTEBOOKS.write_downloads(page)
-    if page.markdown and "<!-- handout:" in page.markdown:
-        output = importlib.import_module("sitegen.handouts").finish(page.markdown, output)
+    output = importlib.import_module("sitegen.handouts").finish(page.markdown or "", output)
     return output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search the notes">', 1)
 
 

@@ -23,6 +23,7 @@ import posixpath
 from selectolax.lexbor import LexborHTMLParser
 
 from quiz import bank
+from sitegen.mathml import DISPLAY_CLASS
 
 CHAPTERS = bank.CHAPTERS  # every chapter has a page, questions and a deck
 FOLDER = "slides"
@@ -68,7 +69,7 @@ def _heading_text(node):
 
 # Classes of the blocks the deck knows (it shows them, reads them or leaves them on the page). A <div> of
 # none of these is a wrapper (e.g. md_in_html's), whose blocks the deck takes as if they stood outside it.
-KNOWN = {"admonition", "highlight", "gr-math-display", "gr-scroll", "gr-worked", "gr-explore", "gr-quiz",
+KNOWN = {"admonition", "highlight", DISPLAY_CLASS, "gr-scroll", "gr-worked", "gr-explore", "gr-quiz",
          "gr-objectives", "gr-exercises"}
 ON_THE_PAGE = {"gr-quiz", "gr-exercises"}  # practice, which needs the page (its script, its folded solutions)
 
@@ -122,7 +123,7 @@ def _math_rows(node):
 def _height(node):
     """Estimated height in px of one block on a slide."""
     classes = _classes(node)
-    if "gr-math-display" in classes:
+    if DISPLAY_CLASS in classes:
         return 20 + 56 * _math_rows(node)
     if node.tag == "figure":
         return ROOM  # slides.css fits a figure to the slide: it has the slide to itself
@@ -204,7 +205,7 @@ def _shown(node):
     classes = _classes(node)
     if "highlight" in classes and node.css_first("pre code") is not None:
         return _code_pieces(node)
-    if "gr-math-display" in classes or node.tag == "figure":
+    if DISPLAY_CLASS in classes or node.tag == "figure":
         return [_Piece(node.html, _height(node))]
     if "gr-scroll" in classes and node.css_first("table") is not None:
         return _table_pieces(node)
@@ -251,8 +252,9 @@ class _Slide:
 
 def _section_slides(title, anchor, blocks):
     """One H2 section's slides: its shown blocks packed in order, each H3 starting a new slide, and
-    its prose as notes of the slide that shows what the prose introduces (what follows it), repeated
-    on the slides a long block goes on to."""
+    its prose as notes of the slide that shows what the prose introduces (what follows it). A slide
+    whose blocks have no prose of their own (a long block going on, a second figure) repeats the
+    last prose as its notes: the lecturer is still talking about it."""
     slides, pending, introduced, subtitle = [], [], [], None
     current = None
     for node in blocks:
@@ -277,8 +279,11 @@ def _section_slides(title, anchor, blocks):
     if not slides:  # nothing to show: the section's first list (an admonition's too) says it in short
         lists = [found for n in blocks if _is_prose(n)
                  for found in ([n] if n.tag in ("ul", "ol") else n.css("ul, ol"))]
-        paragraph = next((n for n in blocks if n.tag == "p"), None)
-        pieces = _list_pieces(lists[0]) if lists else [_Piece(paragraph.html, 0)] if paragraph is not None else []
+        paragraph = next((n for n in blocks if n.tag == "p"), None) or next((n for n in blocks if _is_prose(n)), None)
+        if not lists and paragraph is None:
+            raise SlidesError(f"section {title!r} has nothing a slide could show (no figure, formula, "
+                              "table, code, list or paragraph)")
+        pieces = _list_pieces(lists[0]) if lists else [_Piece(paragraph.html, 0)]
         for piece in pieces:
             slides.append(_Slide(title, None, None if slides else anchor))
             slides[-1].add(piece)
@@ -407,7 +412,10 @@ def deck_html(chapter, page_html, page_url):
     intro, sections = _sections(page)
     slides = [_title_slide(page, intro)]
     for title, anchor, blocks in sections:
-        slides += [slide.html() for slide in _section_slides(title, anchor, blocks)]
+        try:
+            slides += [slide.html() for slide in _section_slides(title, anchor, blocks)]
+        except SlidesError as error:
+            raise page.error(str(error)) from None
     slides += _quiz_slides(page)
     up = posixpath.relpath(".", FOLDER)
     links = "".join(f'<link rel="stylesheet" href="{up}/{sheet}">' for sheet in STYLESHEETS)

@@ -310,3 +310,10 @@ def test_a_sections_list_of_key_points_shows_on_its_slide_when_it_fits_whole():
     items = "".join(f"<li>point {k} {'words ' * 30}</li>" for k in range(12))  # far more than a slide holds
     [slide] = section_slides(f"{EQUATION}<ul>{items}</ul>")
     assert "point 0" not in slide.html().split('<aside class="notes">')[0]
+
+
+def test_a_section_with_nothing_to_show_is_an_error_not_a_missing_slide():
+    [slide] = section_slides('<div class="admonition note"><p>Only a note.</p></div>')
+    assert "Only a note." in slide.html().split('<aside class="notes">')[0]
+    with pytest.raises(slides.SlidesError, match="section 'A section' has nothing a slide could show"):
+        section_slides('<div class="gr-explore"></div>')
