@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-from gru_ref import registry
+from gru_ref import convert, registry
 from sitegen import examples
 
 from .. import misconceptions as mis
@@ -166,6 +166,25 @@ def hand_agrees(cell, field, x, states, weights, options, computed):
     if not np.allclose(hand, computed, rtol=0, atol=1e-9):
         raise CheckFailed(f"{cell} {field}: gru_ref gives {np.round(computed, 6).tolist()}, the notes' equations "
                           f"by hand give {np.round(hand, 6).tolist()} (x = {x.tolist()}, options {options})")
+
+
+def state_jacobian(weights, xs, states, of=0, **options):
+    """d state_T / d state_0 over the inputs xs (T, d) in the notes' row layout (d state_T = d state_0 J,
+    so J[i, j] is d state_T[j] / d state_0[i]), for the state `of` (0: H; 1: the LSTM's C, H held), from
+    back-propagation through a real gru_ref layer holding `weights`: one backward pass per unit of
+    state_T, each giving a column. `states` are the step's states at t = 0 (H_0, or H_0 and C_0)."""
+    n = weights.hidden_size
+    layer = registry.cell_of(weights).layer(weights.input_size, n, dtype=np.float64, **options)
+    layer.load_state_dict(convert.to_torch(weights))
+    given = tuple(np.asarray(state, dtype=float)[None, :] for state in states)  # unbatched: (1, n) each
+    columns = []
+    for j in range(n):
+        layer(np.asarray(xs, dtype=float), given if len(given) > 1 else given[0])
+        seed = [np.zeros((1, n)) for _ in given]
+        seed[of] = np.eye(n)[j][None, :]
+        grads = layer.backward(None, tuple(seed) if len(given) > 1 else seed[0])
+        columns.append((grads.state if len(given) > 1 else (grads.state,))[of][0])
+    return np.stack(columns, axis=1)
 
 
 # Importing the check modules registers their checks (they use the decorators above).

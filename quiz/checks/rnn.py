@@ -2,11 +2,11 @@
 backward pass, and statements about the plain recurrence tested on gru_ref."""
 import numpy as np
 
-from gru_ref import activations, convert, registry
+from gru_ref import activations, registry
 from sitegen import plots
 
 from .. import misconceptions as mis
-from . import CheckFailed, Variant, decides, generates, one_decimal, tex_matrix, tex_number
+from . import CheckFailed, Variant, decides, generates, one_decimal, state_jacobian, tex_matrix, tex_number
 from .generated import always, statement, which
 
 
@@ -15,23 +15,9 @@ def rnn():
     return registry.cell("rnn")
 
 
-def layer_with(weights):
-    """A float64 gru_ref.RNN layer holding the notes' weights (one layer, one direction)."""
-    layer = rnn().layer(weights.input_size, weights.hidden_size, dtype=np.float64)
-    layer.load_state_dict(convert.to_torch(weights))
-    return layer
-
-
 def jacobian(weights, xs, H0):
-    """d H_T / d H_0 in the row layout (entry [k, j] is dH_T[j] / dH_0[k]), one column per backward
-    pass of the real layer: a gradient e_j at H_T reaches H_0 as column j."""
-    layer = layer_with(weights)
-    n = weights.hidden_size
-    columns = []
-    for j in range(n):
-        layer(xs, H0[None])
-        columns.append(layer.backward(None, np.eye(n)[j][None]).state[0])
-    return np.stack(columns, axis=1)
+    """d H_T / d H_0 in the row layout (entry [k, j] is dH_T[j] / dH_0[k]), from the real layer's backward pass."""
+    return state_jacobian(weights, xs, (H0,))
 
 
 def one_unit(u, w, b):

@@ -14,8 +14,6 @@ import pkgutil
 
 import numpy as np
 
-from gru_ref import convert, registry
-
 from ..checks import CheckFailed, tex_matrix, tex_number
 
 SOLVERS = {}
@@ -61,22 +59,6 @@ def tex_sum_of_products(row, column, decimals=1):
         text = tex_number(float(v), decimals)
         return f"({text})" if text.startswith("-") and not first else text
     return " + ".join(f"{factor(a, k == 0)} \\cdot {factor(b, False)}" for k, (a, b) in enumerate(zip(row, column)))
-
-
-def state_jacobian(weights, xs, H_0, **options):
-    """dH_T/dH_0 over the inputs xs (T, d) in the notes' row layout (dH_T = dH_0 J, so J[i, j] is
-    dH_T[j]/dH_0[i]), from back-propagation through a real gru_ref layer holding `weights`: one backward
-    pass per unit of H_T, each giving a column."""
-    cell = registry.cell_of(weights)
-    n = weights.hidden_size
-    layer = cell.layer(weights.input_size, n, dtype=np.float64, **options)
-    layer.load_state_dict(convert.to_torch(weights))
-    columns = []
-    for j in range(n):
-        out, _ = layer(np.asarray(xs, dtype=float), np.asarray(H_0, dtype=float)[None, :])  # unbatched: (T, n)
-        grads = layer.backward(np.zeros_like(out), np.eye(n)[j][None, :])
-        columns.append(grads.state[0])
-    return np.stack(columns, axis=1)
 
 
 # Importing the chapter modules registers their solvers.

@@ -4,8 +4,8 @@ import numpy as np
 from gru_ref import cells, convert, counts, registry
 
 from .. import misconceptions as mis
-from ..checks import board_numbers, hand_agrees, one_decimal, tex_values
-from . import Solution, agree, sizes, solves, state_jacobian, tex
+from ..checks import board_numbers, hand_agrees, one_decimal, state_jacobian, tex_values
+from . import Solution, agree, sizes, solves, tex
 
 CHECKED = ("u", "r", "H_tilde", "H")  # the step's values the notes' equations give by hand
 
@@ -71,7 +71,7 @@ def gru_jacobian(params, rng):
     back-propagation through a real gru_ref layer."""
     weights, x, H_prev, step = _draw(params, rng)
     J, parts = jacobian_by_formula(weights, H_prev, step)
-    agree("dH_t/dH_{t-1}", J, state_jacobian(weights, x[None, :], H_prev))
+    agree("dH_t/dH_{t-1}", J, state_jacobian(weights, x[None, :], (H_prev,)))
     values = _shown(weights, x, H_prev)
     values.update({name: tex(getattr(step, name)) for name in ("u", "r", "H_tilde")})
     values.update({name: tex(value) for name, value in parts.items()})

@@ -6,7 +6,7 @@ import numpy as np
 from gru_ref import cells, convert, counts, registry
 
 from .. import misconceptions as mis
-from ..checks import board_numbers, hand_agrees, tex_number, tex_values
+from ..checks import board_numbers, hand_agrees, state_jacobian, tex_number, tex_values
 from . import Solution, agree, sizes, solves, tex
 
 CHECKED = ("f", "i", "C_tilde", "o", "C", "H")  # the step's values the notes' equations give by hand
@@ -40,20 +40,6 @@ def lstm_step(params, rng):
     return Solution(values, {name: getattr(step, name) for name in CHECKED}, _given(weights, x, states))
 
 
-def cell_jacobian(weights, x, H_prev, C_prev):
-    """dC_t/dC_{t-1} of one step (row layout: J[i, j] = dC_t[j]/dC_{t-1}[i]) with H_{t-1} held, from
-    back-propagation through a real gru_ref layer: one backward pass per unit of C_t."""
-    n = weights.hidden_size
-    layer = registry.cell("lstm").layer(weights.input_size, n, dtype=np.float64)
-    layer.load_state_dict(convert.to_torch(weights))
-    columns = []
-    for j in range(n):
-        layer(x[None, :], (H_prev[None, :], C_prev[None, :]))  # unbatched: one step
-        grads = layer.backward(None, (np.zeros((1, n)), np.eye(n)[j][None, :]))
-        columns.append(grads.state[1][0])
-    return np.stack(columns, axis=1)
-
-
 @solves("lstm-cell-path")
 def lstm_cell_path(params, rng):
     """dC_t/dC_{t-1} of one LSTM step, from back-propagation, checked against diag(f_t); then the same
@@ -64,7 +50,7 @@ def lstm_cell_path(params, rng):
     biased = convert.from_torch("lstm", convert.with_keep_bias("lstm", convert.to_torch(weights), shift))
     shifted = cells.lstm_step(x, *states, biased)
     agree("the shifted forget gate", shifted.f, 1 / (1 + np.exp(-(step.a_f + shift))))
-    J, J_biased = (cell_jacobian(w, x, *states) for w in (weights, biased))
+    J, J_biased = (state_jacobian(w, x[None, :], states, of=1) for w in (weights, biased))  # dC_t/dC_{t-1}
     agree("dC_t/dC_{t-1}", J, np.diag(step.f))
     agree("dC_t/dC_{t-1} with the shifted bias", J_biased, np.diag(shifted.f))
     kept, kept_biased = step.f ** steps, shifted.f ** steps

@@ -6,8 +6,8 @@ import numpy as np
 from gru_ref import cells, counts, registry
 
 from .. import misconceptions as mis
-from ..checks import board_numbers, hand_agrees, one_decimal, tex_number, tex_values
-from . import Solution, agree, solves, state_jacobian, tex, tex_sum_of_products
+from ..checks import board_numbers, hand_agrees, one_decimal, state_jacobian, tex_number, tex_values
+from . import Solution, agree, solves, tex, tex_sum_of_products
 
 
 @solves("rnn-step")
@@ -71,7 +71,7 @@ def rnn_gradient_scalar(params, rng):
     weights, xs, H_0 = scalar_rnn(rng, steps, recurrent=w)
     traces = _run(weights, xs, H_0)
     states = [float(H_0[0])] + [float(trace.H[0]) for trace in traces]
-    gradient = float(state_jacobian(weights, xs, H_0)[0, 0])
+    gradient = float(state_jacobian(weights, xs, (H_0,))[0, 0])
     agree("dH_T/dH_0", gradient, mis.hand_rnn_gradient(w, states))
     factors = [w * (1 - h * h) for h in states[1:]]
     bound = abs(w) ** steps
