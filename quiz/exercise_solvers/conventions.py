@@ -24,18 +24,22 @@ def tex_state_dict(state_dict):
     return {name.removesuffix("_l0"): tex(value, 1) for name, value in state_dict.items()}
 
 
-@solves("lstm-from-state-dict")
-def lstm_from_state_dict(params, rng):
-    """The notes' per-gate weights read out of a PyTorch LSTM's state_dict (one-decimal numbers): by
-    gru_ref.convert, checked against the reading by hand of quiz.misconceptions."""
+def read_state_dict(cell, params, rng):
+    """The notes' per-gate weights read out of a PyTorch `cell` layer's state_dict (one-decimal numbers):
+    by gru_ref.convert, checked against the reading by hand of quiz.misconceptions."""
     d, n = int(params.get("input", 2)), int(params.get("hidden", 2))
-    state_dict = board_state_dict("lstm", rng, d, n)
-    weights = convert.from_torch("lstm", state_dict).arrays()
-    by_hand = mis.hand_unpack("lstm", "torch", state_dict)
+    state_dict = board_state_dict(cell, rng, d, n)
+    weights = convert.from_torch(cell, state_dict).arrays()
+    by_hand = mis.hand_unpack(cell, "torch", state_dict)
     for name, value in weights.items():
         agree(name, value, by_hand[name])
     values = tex_state_dict(state_dict) | sizes(d, n) | {name: tex(value, 1) for name, value in weights.items()}
     return Solution(values, weights, {"state_dict": state_dict})
+
+
+@solves("lstm-from-state-dict")
+def lstm_from_state_dict(params, rng):
+    return read_state_dict("lstm", params, rng)
 
 
 @solves("keras-gru-to-torch")

@@ -1,11 +1,11 @@
 """Solvers of the GRU chapter's exercises (quizzes/exercises/gru.yml)."""
 import numpy as np
 
-from gru_ref import cells, convert, counts, registry
+from gru_ref import cells, counts, registry
 
 from .. import misconceptions as mis
-from ..checks import board_numbers, hand_agrees, one_decimal, state_jacobian, tex_values
-from . import Solution, agree, sizes, solves, tex
+from ..checks import board_numbers, hand_agrees, state_jacobian, tex_values
+from . import Solution, agree, conventions, sizes, solves, tex
 
 CHECKED = ("u", "r", "H_tilde", "H")  # the step's values the notes' equations give by hand
 
@@ -137,17 +137,4 @@ def gru_reset_placement(params, rng):
 
 @solves("gru-from-state-dict")
 def gru_from_state_dict(params, rng):
-    """The notes' per-gate weights read out of a PyTorch GRU's state_dict (one-decimal numbers): by
-    gru_ref.convert, checked against the reading by hand of quiz.misconceptions."""
-    d, n = int(params.get("input", 2)), int(params.get("hidden", 2))
-    rows = len(registry.cell("gru").blocks) * n  # PyTorch stacks the blocks' rows
-    state_dict = {"weight_ih_l0": one_decimal(rng, (rows, d)), "weight_hh_l0": one_decimal(rng, (rows, n)),
-                  "bias_ih_l0": one_decimal(rng, (rows,)), "bias_hh_l0": one_decimal(rng, (rows,))}
-    weights = convert.from_torch("gru", state_dict).arrays()
-    by_hand = mis.hand_unpack("gru", "torch", state_dict)
-    for name, value in weights.items():
-        agree(name, value, by_hand[name])
-    values = {name.replace("_l0", ""): tex(value, 1) for name, value in state_dict.items()}
-    values.update(d=str(d), n=str(n))
-    values.update({name: tex(value, 1) for name, value in weights.items()})
-    return Solution(values, weights, {"state_dict": state_dict})
+    return conventions.read_state_dict("gru", params, rng)
